@@ -1,0 +1,17 @@
+// The boot checks that are specific to x86_64: long mode, exceptions, the
+// local APIC timer and VMX.
+#pragma once
+
+#include "test_report.hpp"
+
+namespace septum::arch {
+
+void run_self_tests(TestReport& report);
+
+// Provokes an unexpected kernel page fault at a known address, so that the
+// boot tests can check the exception report end to end.
+[[noreturn]] void provoke_page_fault();
+
+inline constexpr std::uint64_t provoked_fault_address = 0xdead000;
+
+}  // namespace septum::arch

@@ -1,0 +1,63 @@
+// The IDT, exception reporting and interrupt dispatch.
+#pragma once
+
+#include <cstdint>
+
+namespace septum::arch {
+
+// Saved by isr.S; the order matches its pushes (last pushed first).
+struct InterruptFrame {
+    std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    std::uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    std::uint64_t vector, error_code;
+    std::uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
+};
+
+// Exception vectors (SDM Vol. 3 Table 6-1).
+enum class Exception : std::uint8_t {
+    de = 0,
+    db = 1,
+    nmi = 2,
+    bp = 3,
+    of = 4,
+    br = 5,
+    ud = 6,
+    nm = 7,
+    df = 8,
+    ts = 10,
+    np = 11,
+    ss = 12,
+    gp = 13,
+    pf = 14,
+    mf = 16,
+    ac = 17,
+    mc = 18,
+    xm = 19,
+    ve = 20,
+    cp = 21,
+};
+
+inline constexpr unsigned exception_count = 32;
+inline constexpr std::uint8_t spurious_vector = 0xff;
+
+using InterruptHandler = void (*)(InterruptFrame&);
+
+void idt_init();
+void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler);
+
+// A fault the kernel provokes on purpose in a self-test. While armed, an
+// exception with this vector records itself here and resumes at `resume`
+// (or, when resume is 0, where the CPU would return: after a trap).
+struct FaultProbe {
+    std::uint8_t vector = 0;
+    std::uint64_t resume = 0;
+    bool hit = false;
+    std::uint64_t error_code = 0;
+    std::uint64_t cr2 = 0;
+};
+
+void arm_fault_probe(FaultProbe* probe);  // nullptr disarms
+
+const char* exception_mnemonic(unsigned vector);
+
+}  // namespace septum::arch

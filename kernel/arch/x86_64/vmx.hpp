@@ -1,0 +1,46 @@
+// Bringing VMX up and down (SDM Vol. 3 chapter 24, "Introduction to VMX"
+// 24.6-24.8, and Appendix A). For now the kernel checks that VMX can be
+// entered; the VCPU object will keep it on.
+#pragma once
+
+#include <cstdint>
+
+namespace septum::arch::vmx {
+
+// CPUID.1:ECX.VMX[bit 5].
+bool cpu_has_vmx();
+
+enum class FeatureControl {
+    enabled,          // locked with VMX outside SMX allowed (by firmware)
+    enabled_by_us,    // was unlocked: the kernel enabled and locked it
+    disabled_locked,  // firmware locked VMX off: it cannot be used
+};
+FeatureControl enable_feature_control(std::uint64_t& value_out);
+
+// Sets CR4.VMXE and the CR0/CR4 bits IA32_VMX_CR{0,4}_FIXED{0,1} demand;
+// false if a bit that must be 1 may not be set (or the reverse).
+bool apply_fixed_bits(std::uint64_t& cr0_out, std::uint64_t& cr4_out);
+
+struct Capabilities {
+    std::uint32_t revision;
+    bool ept;
+    bool vpid;
+    bool unrestricted_guest;
+    bool preemption_timer;
+};
+Capabilities capabilities();
+
+enum class InstrStatus { ok, fail_invalid, fail_valid };
+
+// Executes VMXON on the kernel's VMXON region, then VMXOFF, then clears
+// CR4.VMXE again.
+struct OnOffResult {
+    InstrStatus vmxon;
+    InstrStatus vmxoff;
+    std::uint64_t region_phys;
+};
+OnOffResult vmxon_then_vmxoff(std::uint32_t revision);
+
+const char* to_string(InstrStatus s);
+
+}  // namespace septum::arch::vmx

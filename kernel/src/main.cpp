@@ -1,0 +1,101 @@
+// The kernel's C++ entry, reached from boot.S on the boot stack in the
+// higher half. For now it brings up the CPU, reads the boot information and
+// runs the boot checks; the root task will be started here.
+#include <cstdint>
+
+#include "boot_checks.hpp"
+#include "cmdline.hpp"
+#include "console.hpp"
+#include "cpu.hpp"
+#include "gdt.hpp"
+#include "interrupts.hpp"
+#include "layout.hpp"
+#include "multiboot2.hpp"
+#include "paging.hpp"
+#include "pic.hpp"
+#include "platform.hpp"
+#include "test_report.hpp"
+
+extern "C" std::uint64_t boot_tsc;
+extern "C" std::uint32_t boot_magic;
+extern "C" std::uint32_t boot_info_phys;
+
+using InitFunction = void (*)();
+extern "C" InitFunction __init_array_start[];
+extern "C" InitFunction __init_array_end[];
+
+namespace septum {
+
+namespace {
+
+boot::BootInfo boot_info;
+
+void run_global_constructors() {
+    for (InitFunction* f = __init_array_start; f != __init_array_end; ++f) {
+        (*f)();
+    }
+}
+
+boot::ParseError read_boot_info() {
+    const std::uint64_t phys = boot_info_phys;
+    const auto* data = arch::phys_to_virt<const std::uint8_t>(phys);
+    const std::size_t mapped = data == nullptr ? 0 : arch::physmap_size - phys;
+    return boot::parse_multiboot2(boot_magic, data, mapped, boot_info);
+}
+
+void print_memory_map() {
+    console::print("memory map ({} regions):\n", boot_info.region_count);
+    for (std::size_t i = 0; i < boot_info.region_count; ++i) {
+        const boot::MemoryRegion& m = boot_info.regions[i];
+        console::print("  [{:x} - {:x}) {} KiB {}\n", m.base, m.base + m.length, m.length >> 10,
+                       boot::memory_type_name(m.type));
+    }
+    if (boot_info.regions_dropped != 0) {
+        console::print("  ({} more regions not recorded)\n", boot_info.regions_dropped);
+    }
+    console::print("usable memory: {} MiB\n", boot_info.usable_bytes >> 20);
+}
+
+void check_boot_info(TestReport& r, boot::ParseError e) {
+    r.check(e == boot::ParseError::none, "boot.multiboot2", "{} (loader: {})", boot::to_string(e),
+            boot_info.loader_name);
+    const bool has_usable = boot_info.usable_bytes >= (std::uint64_t{1} << 20);
+    r.check(e == boot::ParseError::none && has_usable, "boot.memory-map", "{} regions, {} MiB usable",
+            boot_info.region_count, boot_info.usable_bytes >> 20);
+}
+
+}  // namespace
+
+}  // namespace septum
+
+extern "C" [[noreturn]] void kernel_main() {
+    using namespace septum;
+    run_global_constructors();
+    console::init();
+    const std::uint64_t banner_tsc = arch::rdtsc();
+    console::print("\nSeptum {} - separation hypervisor microkernel (x86_64)\n", SEPTUM_VERSION);
+
+    arch::gdt_init();
+    arch::idt_init();
+    arch::pic::disable();
+    const boot::ParseError boot_error = read_boot_info();
+    arch::platform::allow_emulator_exit(boot::find_option(boot_info.cmdline, "septum.exit").equals("emulator"));
+    arch::paging::drop_identity_map();
+    console::print("command line: {}\n", boot_info.cmdline);
+    print_memory_map();
+
+    TestReport report;
+    report.begin("boot");
+    report.info("boot.tsc-to-banner", "{} TSC ticks from the first kernel instruction to the banner",
+                banner_tsc - boot_tsc);
+    check_boot_info(report, boot_error);
+    arch::run_self_tests(report);
+    if (boot::find_option(boot_info.cmdline, "septum.selftest").equals("fault")) {
+        console::print("provoking a kernel page fault at {:x}, as the command line asks\n",
+                       arch::provoked_fault_address);
+        arch::provoke_page_fault();
+    }
+    report.end();
+    arch::platform::exit(report.failed() == 0 ? arch::platform::ExitStatus::success
+                                              : arch::platform::ExitStatus::failure);
+}

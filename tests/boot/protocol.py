@@ -1,0 +1,140 @@
+"""The boot test protocol (docs/test-protocol.md): parsing and judging.
+
+A kernel under test writes, on its console:
+
+    SEPTUM-TEST BEGIN <suite>
+    PASS|FAIL|SKIP|INFO <check>: <detail>
+    SEPTUM-TEST SUMMARY passed=<n> failed=<n> skipped=<n>
+    SEPTUM-TEST END
+
+Other lines are free text and are ignored. This module turns console text
+into a Report and a Report plus expectations into a list of problems.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+BEGIN = "SEPTUM-TEST BEGIN"
+SUMMARY = "SEPTUM-TEST SUMMARY"
+END = "SEPTUM-TEST END"
+STATUSES = ("PASS", "FAIL", "SKIP", "INFO")
+
+_CHECK = re.compile(r"^(PASS|FAIL|SKIP|INFO) ([A-Za-z0-9_.\-]+): ?(.*)$")
+_SUMMARY = re.compile(r"^SEPTUM-TEST SUMMARY passed=(\d+) failed=(\d+) skipped=(\d+)$")
+_EXCEPTION = re.compile(r"^EXCEPTION (\d+) \((\S+)\) error=(0x[0-9a-f]+) rip=(0x[0-9a-f]+) cr2=(0x[0-9a-f]+)$")
+
+
+@dataclass
+class Check:
+    status: str
+    name: str
+    detail: str
+
+
+@dataclass
+class Exception_:
+    vector: int
+    mnemonic: str
+    error_code: int
+    rip: int
+    cr2: int
+
+
+@dataclass
+class Report:
+    suites: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    summary: tuple[int, int, int] | None = None
+    ended: bool = False
+    exception: Exception_ | None = None
+    malformed: list[str] = field(default_factory=list)
+
+    def status_of(self, name: str) -> str | None:
+        found = [c.status for c in self.checks if c.name == name]
+        return found[-1] if found else None
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.checks if c.status == status)
+
+
+def parse(text: str) -> Report:
+    report = Report()
+    for raw in text.splitlines():
+        line = raw.strip("\r\x00 ")
+        if report.ended:
+            continue  # anything after the end marker is not part of the run
+        if line.startswith(BEGIN):
+            report.suites.append(line[len(BEGIN):].strip())
+        elif line.startswith(SUMMARY):
+            m = _SUMMARY.match(line)
+            if m:
+                report.summary = (int(m[1]), int(m[2]), int(m[3]))
+            else:
+                report.malformed.append(line)
+        elif line == END:
+            report.ended = True
+        elif m := _CHECK.match(line):
+            report.checks.append(Check(m[1], m[2], m[3]))
+        elif m := _EXCEPTION.match(line):
+            report.exception = Exception_(int(m[1]), m[2], int(m[3], 16), int(m[4], 16), int(m[5], 16))
+        elif line.split(" ", 1)[0] in STATUSES:
+            report.malformed.append(line)
+    return report
+
+
+@dataclass
+class Expectations:
+    # check name -> required status ("PASS", "SKIP", ...)
+    require: dict[str, str] = field(default_factory=dict)
+    # When set, the run must end in this unexpected kernel exception.
+    exception_vector: int | None = None
+    exception_cr2: int | None = None
+
+
+def judge(report: Report, expect: Expectations) -> list[str]:
+    """Every reason the run failed; empty when it passed."""
+    problems: list[str] = []
+    if not report.ended:
+        problems.append("no end marker: the kernel did not finish its report")
+    for line in report.malformed:
+        problems.append(f"malformed protocol line: {line!r}")
+    if expect.exception_vector is not None:
+        problems += _judge_exception(report, expect)
+        return problems
+    if not report.suites:
+        problems.append("no SEPTUM-TEST BEGIN line")
+    for c in report.checks:
+        if c.status == "FAIL":
+            problems.append(f"FAIL {c.name}: {c.detail}")
+    if report.ended:
+        problems += _judge_summary(report)
+    for name, status in expect.require.items():
+        got = report.status_of(name)
+        if got != status:
+            problems.append(f"required {name}={status}, got {got or 'nothing'}")
+    return problems
+
+
+def _judge_summary(report: Report) -> list[str]:
+    if report.summary is None:
+        return ["no summary line"]
+    counted = (report.count("PASS"), report.count("FAIL"), report.count("SKIP"))
+    if report.summary != counted:
+        return [f"summary {report.summary} disagrees with the lines counted {counted}"]
+    return []
+
+
+def _judge_exception(report: Report, expect: Expectations) -> list[str]:
+    e = report.exception
+    if e is None:
+        return [f"expected a kernel exception with vector {expect.exception_vector}, saw none"]
+    problems = []
+    if e.vector != expect.exception_vector:
+        problems.append(f"expected exception vector {expect.exception_vector}, got {e.vector} ({e.mnemonic})")
+    if expect.exception_cr2 is not None and e.cr2 != expect.exception_cr2:
+        problems.append(f"expected CR2={expect.exception_cr2:#x}, got {e.cr2:#x}")
+    if report.status_of("kernel.exception") != "FAIL":
+        problems.append("the exception was not reported as FAIL kernel.exception")
+    return problems
