@@ -27,14 +27,14 @@ struct FormatArg {
         bool b;
     };
 
-    FormatArg(const char* v) : kind(Kind::string), s(v) {}
-    FormatArg(bool v) : kind(Kind::boolean), b(v) {}
+    explicit FormatArg(const char* v) : kind(Kind::string), s(v) {}
+    explicit FormatArg(bool v) : kind(Kind::boolean), b(v) {}
     template <std::signed_integral T>
-    FormatArg(T v) : kind(Kind::signed_int), i(v) {}
+    explicit FormatArg(T v) : kind(Kind::signed_int), i(v) {}
     template <std::unsigned_integral T>
-    FormatArg(T v) : kind(Kind::unsigned_int), u(v) {}
+    explicit FormatArg(T v) : kind(Kind::unsigned_int), u(v) {}
     template <typename T>
-    FormatArg(T* v) : kind(Kind::unsigned_int), u(reinterpret_cast<std::uintptr_t>(v)) {}
+    explicit FormatArg(T* v) : kind(Kind::unsigned_int), u(reinterpret_cast<std::uintptr_t>(v)) {}
 };
 
 // Writes one argument with the given spec ("" or "x") into buf; returns the

@@ -13,13 +13,13 @@ struct CpuidResult {
 };
 
 inline CpuidResult cpuid(std::uint32_t leaf, std::uint32_t subleaf = 0) {
-    CpuidResult r;
+    CpuidResult r{};
     asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
     return r;
 }
 
 inline std::uint64_t rdmsr(Msr msr) {
-    std::uint32_t lo, hi;
+    std::uint32_t lo = 0, hi = 0;
     asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(static_cast<std::uint32_t>(msr)));
     return (std::uint64_t{hi} << 32) | lo;
 }
@@ -30,7 +30,7 @@ inline void wrmsr(Msr msr, std::uint64_t value) {
 }
 
 inline std::uint64_t rdtsc() {
-    std::uint32_t lo, hi;
+    std::uint32_t lo = 0, hi = 0;
     asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return (std::uint64_t{hi} << 32) | lo;
 }
@@ -38,7 +38,7 @@ inline std::uint64_t rdtsc() {
 inline void outb(std::uint16_t port, std::uint8_t value) { asm volatile("outb %0, %1" ::"a"(value), "Nd"(port)); }
 
 inline std::uint8_t inb(std::uint16_t port) {
-    std::uint8_t value;
+    std::uint8_t value = 0;
     asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
     return value;
 }

@@ -48,7 +48,7 @@ Ist ist_for(unsigned vector) {
 }
 
 void set_gate(unsigned vector) {
-    const auto addr = reinterpret_cast<std::uint64_t>(isr_stubs + vector * stub_size);
+    const auto addr = reinterpret_cast<std::uint64_t>(isr_stubs + static_cast<std::size_t>(vector) * stub_size);
     idt[vector] = IdtGate{
         static_cast<std::uint16_t>(addr),
         selector::kernel_code,
