@@ -64,6 +64,24 @@ void check_boot_info(TestReport& r, boot::ParseError e) {
             boot_info.region_count, boot_info.usable_bytes >> 20);
 }
 
+// "septum.selftest=" asks the kernel to misbehave after its checks, so the
+// boot tests can show that the runner catches each kind of failure.
+void provoke_on_request(boot::OptionValue what) {
+    if (what.equals("fault")) {
+        console::print("provoking a kernel page fault at {:x}, as the command line asks\n",
+                       arch::provoked_fault_address);
+        arch::provoke_page_fault();
+    }
+    if (what.equals("triple-fault")) {
+        console::print("provoking a triple fault, as the command line asks\n");
+        arch::provoke_triple_fault();
+    }
+    if (what.equals("hang")) {
+        console::print("hanging before the end marker, as the command line asks\n");
+        arch::halt_forever();
+    }
+}
+
 }  // namespace
 
 }  // namespace septum
@@ -90,11 +108,7 @@ extern "C" [[noreturn]] void kernel_main() {
                 banner_tsc - boot_tsc);
     check_boot_info(report, boot_error);
     arch::run_self_tests(report);
-    if (boot::find_option(boot_info.cmdline, "septum.selftest").equals("fault")) {
-        console::print("provoking a kernel page fault at {:x}, as the command line asks\n",
-                       arch::provoked_fault_address);
-        arch::provoke_page_fault();
-    }
+    provoke_on_request(boot::find_option(boot_info.cmdline, "septum.selftest"));
     report.end();
     arch::platform::exit(report.failed() == 0 ? arch::platform::ExitStatus::success
                                               : arch::platform::ExitStatus::failure);

@@ -140,6 +140,15 @@ void run_self_tests(TestReport& r) {
     check_vmx(r);
 }
 
+void provoke_triple_fault() {
+    struct [[gnu::packed]] {
+        std::uint16_t limit;
+        std::uint64_t base;
+    } const empty_idt{0, 0};
+    asm volatile("lidt %0; int3" ::"m"(empty_idt) : "memory");
+    halt_forever();
+}
+
 void provoke_page_fault() {
     *reinterpret_cast<volatile std::uint64_t*>(provoked_fault_address) = 0;
     halt_forever();

@@ -14,4 +14,8 @@ void run_self_tests(TestReport& report);
 
 inline constexpr std::uint64_t provoked_fault_address = 0xdead000;
 
+// Loads an empty IDT and raises an exception: the CPU cannot deliver it,
+// nor the double fault that follows, and shuts down (a triple fault).
+[[noreturn]] void provoke_triple_fault();
+
 }  // namespace septum::arch
