@@ -34,7 +34,10 @@ std::vector<Op> alphabet() {
             }
             ops.push_back(Op{.code = OpCode::copy, .a = a, .b = b});
             ops.push_back(Op{.code = OpCode::move, .a = a, .b = b});
-            ops.push_back(Op{.code = OpCode::mint, .a = a, .b = b, .rights = 0x1, .data = 5});
+            // Restrict and badge (an Endpoint) or set guard 1/1 (a CNode);
+            // then try to win the rights back.
+            ops.push_back(Op{.code = OpCode::mint, .a = a, .b = b, .rights = 0x1, .data = encode_guard(1, 1)});
+            ops.push_back(Op{.code = OpCode::mint, .a = a, .b = b, .rights = 0x1F, .data = 0});
             ops.push_back(Op{.code = OpCode::mutate, .a = a, .b = b, .rights = 0x1, .data = 0});
         }
         ops.push_back(Op{.code = OpCode::remove, .a = a});
