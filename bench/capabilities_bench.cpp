@@ -12,8 +12,8 @@ namespace septum::caps {
 namespace {
 
 constexpr PhysAddr base = 0x100000;
-constexpr std::uint8_t root_radix = 4;     // lookup levels are 4 bits each
-constexpr std::uint8_t big_radix = 11;     // 2,048 slots for copies
+constexpr std::uint8_t root_radix = 4;  // lookup levels are 4 bits each
+constexpr std::uint8_t big_radix = 11;  // 2,048 slots for copies
 
 // R (radix 4) with R[1] = R, an Untyped in R[0], an Endpoint in R[2] and a
 // big CNode in R[3] for the copies.

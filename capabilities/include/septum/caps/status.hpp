@@ -34,8 +34,11 @@ enum class [[nodiscard]] Status : std::uint8_t{
 template <class T>
 class [[nodiscard]] Result {
 public:
+    // Implicit both ways by design: `return slot;` and `return Status::x;`.
+    // cppcheck-suppress noExplicitConstructor
     constexpr Result(T value) : status_{Status::ok}, value_{std::move(value)} {}  // NOLINT: implicit by design
-    constexpr Result(Status status) : status_{status}, value_{} {}                // NOLINT: implicit by design
+    // cppcheck-suppress noExplicitConstructor
+    constexpr Result(Status status) : status_{status}, value_{} {}  // NOLINT: implicit by design
 
     [[nodiscard]] constexpr bool ok() const { return status_ == Status::ok; }
     [[nodiscard]] constexpr Status status() const { return status_; }
