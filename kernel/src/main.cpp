@@ -3,22 +3,29 @@
 // runs the boot checks; the root task will be started here.
 #include <cstdint>
 
+#include "boot/free_memory.hpp"
+#include "boot/root_task.hpp"
 #include "boot_checks.hpp"
 #include "cmdline.hpp"
 #include "console.hpp"
 #include "cpu.hpp"
 #include "gdt.hpp"
 #include "interrupts.hpp"
+#include "kernel.hpp"
+#include "lapic.hpp"
 #include "layout.hpp"
 #include "multiboot2.hpp"
 #include "paging.hpp"
 #include "pic.hpp"
 #include "platform.hpp"
 #include "test_report.hpp"
+#include "user_context.hpp"
 
 extern "C" std::uint64_t boot_tsc;
 extern "C" std::uint32_t boot_magic;
 extern "C" std::uint32_t boot_info_phys;
+
+extern "C" char __kernel_end[];
 
 using InitFunction = void (*)();
 extern "C" InitFunction __init_array_start[];
@@ -62,6 +69,62 @@ void check_boot_info(TestReport& r, boot::ParseError e) {
     const bool has_usable = boot_info.usable_bytes >= (std::uint64_t{1} << 20);
     r.check(e == boot::ParseError::none && has_usable, "boot.memory-map", "{} regions, {} MiB usable",
             boot_info.region_count, boot_info.usable_bytes >> 20);
+}
+
+// What the kernel image, the boot information and the modules occupy.
+bool reserve_in_use(boot::FreeMemory& mem) {
+    if (!mem.reserve(KERNEL_LOAD_PHYS, arch::image_to_phys(__kernel_end))) {
+        return false;
+    }
+    if (!mem.reserve(boot_info_phys, std::uint64_t{boot_info_phys} + boot_info.total_size)) {
+        return false;
+    }
+    for (std::size_t i = 0; i < boot_info.module_count; ++i) {
+        if (!mem.reserve(boot_info.modules[i].start, boot_info.modules[i].end)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Free memory: usable RAM from 1 MiB to the end of the direct map, less
+// what is in use.
+bool find_free_memory(boot::FreeMemory& mem) {
+    constexpr std::uint64_t low_memory_end = 0x100000;  // BIOS data, option ROMs
+    for (std::size_t i = 0; i < boot_info.region_count; ++i) {
+        const boot::MemoryRegion& r = boot_info.regions[i];
+        if (r.type != static_cast<std::uint32_t>(boot::MemoryType::usable) || r.base >= arch::physmap_size) {
+            continue;
+        }
+        const std::uint64_t start = r.base < low_memory_end ? low_memory_end : r.base;
+        const std::uint64_t room = arch::physmap_size - r.base;
+        const std::uint64_t end = r.base + (r.length < room ? r.length : room);
+        if (start < end && !mem.add(start, end)) {
+            return false;
+        }
+    }
+    return reserve_in_use(mem);
+}
+
+// Builds the root task and reports it; true when it is ready to run.
+bool prepare_root_task(TestReport& r) {
+    if (boot_info.module_count == 0) {
+        r.skip("kernel.root-task", "no boot module: the kernel only checks the machine");
+        return false;
+    }
+    boot::FreeMemory mem;
+    if (!find_free_memory(mem) || !kernel::boot::init_mappings(kernel::kernel, mem)) {
+        r.fail("kernel.root-task", "could not account for free memory");
+        return false;
+    }
+    arch::syscall_init();
+    if (const char* e = kernel::boot::build_root_task(kernel::kernel, boot_info, mem)) {
+        r.fail("kernel.root-task", "{}", e);
+        return false;
+    }
+    r.pass("kernel.root-task", "loaded from module \"{}\", {} KiB of memory left as Untyped",
+           boot_info.modules[0].cmdline, mem.total() >> 10);
+    return true;
 }
 
 // "septum.selftest=" asks the kernel to misbehave after its checks, so the
@@ -109,7 +172,16 @@ extern "C" [[noreturn]] void kernel_main() {
     check_boot_info(report, boot_error);
     arch::run_self_tests(report);
     provoke_on_request(boot::find_option(boot_info.cmdline, "septum.selftest"));
+    const bool root_task = prepare_root_task(report);
     report.end();
-    arch::platform::exit(report.failed() == 0 ? arch::platform::ExitStatus::success
-                                              : arch::platform::ExitStatus::failure);
+    if (!root_task) {
+        report.finish();
+        arch::platform::exit(report.failed() == 0 ? arch::platform::ExitStatus::success
+                                                  : arch::platform::ExitStatus::failure);
+    }
+    // From here the root task reports, ends the run and powers off.
+    constexpr std::uint32_t scheduling_tick_count = 0x4000;
+    (void)arch::lapic::init();
+    arch::lapic::start_periodic(scheduling_tick_count);
+    kernel::start_user_space();
 }

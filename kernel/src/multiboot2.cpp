@@ -10,6 +10,7 @@ enum class TagType : std::uint32_t {
     end = 0,
     cmdline = 1,
     loader_name = 2,
+    module = 3,
     memory_map = 6,
 };
 
@@ -77,12 +78,34 @@ ParseError parse_memory_map(const std::uint8_t* tag, std::uint32_t size, BootInf
     return ParseError::none;
 }
 
+// Module tag: u32 mod_start, u32 mod_end, then the module's command line.
+ParseError parse_module(const std::uint8_t* tag, std::uint32_t size, BootInfo& info) {
+    constexpr std::uint32_t fixed = sizeof(TagHeader) + 8;
+    if (size <= fixed) {
+        return ParseError::bad_module;
+    }
+    const auto start = load<std::uint32_t>(tag + sizeof(TagHeader));
+    const auto end = load<std::uint32_t>(tag + sizeof(TagHeader) + 4);
+    const char* cmdline = reinterpret_cast<const char*>(tag + fixed);
+    if (end < start || std::memchr(cmdline, '\0', size - fixed) == nullptr) {
+        return ParseError::bad_module;
+    }
+    if (info.module_count == max_modules) {
+        ++info.modules_dropped;
+        return ParseError::none;
+    }
+    info.modules[info.module_count++] = Module{start, end, cmdline};
+    return ParseError::none;
+}
+
 ParseError parse_tag(const std::uint8_t* tag, const TagHeader& h, BootInfo& info, bool& saw_mmap) {
     switch (static_cast<TagType>(h.type)) {
         case TagType::cmdline:
             return parse_string(tag, h.size, info.cmdline);
         case TagType::loader_name:
             return parse_string(tag, h.size, info.loader_name);
+        case TagType::module:
+            return parse_module(tag, h.size, info);
         case TagType::memory_map:
             saw_mmap = true;
             return parse_memory_map(tag, h.size, info);
@@ -108,6 +131,7 @@ ParseError parse_multiboot2(std::uint32_t magic, const std::uint8_t* data, std::
     if (total < info_header_size + sizeof(TagHeader) || total > mapped) {
         return ParseError::truncated;
     }
+    out.total_size = total;
     bool saw_mmap = false;
     std::size_t off = info_header_size;
     while (off + sizeof(TagHeader) <= total) {
@@ -142,6 +166,8 @@ const char* to_string(ParseError e) {
             return "no end tag";
         case ParseError::bad_string:
             return "string tag without terminator";
+        case ParseError::bad_module:
+            return "malformed module tag";
         case ParseError::bad_memory_map:
             return "malformed memory map tag";
         case ParseError::no_memory_map:

@@ -27,6 +27,13 @@ struct MemoryRegion {
 };
 
 inline constexpr std::size_t max_memory_regions = 64;
+inline constexpr std::size_t max_modules = 8;
+
+struct Module {
+    std::uint64_t start;  // physical, inclusive
+    std::uint64_t end;    // physical, exclusive
+    const char* cmdline;
+};
 
 struct BootInfo {
     const char* cmdline = "";
@@ -35,6 +42,10 @@ struct BootInfo {
     std::size_t region_count = 0;
     std::size_t regions_dropped = 0;  // entries beyond max_memory_regions
     std::uint64_t usable_bytes = 0;   // sum of usable lengths, saturating
+    Module modules[max_modules] = {};
+    std::size_t module_count = 0;
+    std::size_t modules_dropped = 0;
+    std::uint32_t total_size = 0;  // bytes of the information itself
 };
 
 enum class ParseError {
@@ -46,6 +57,7 @@ enum class ParseError {
     no_end_tag,
     bad_string,      // a string tag without a terminating NUL
     bad_memory_map,  // entry size too small or not a whole number of entries
+    bad_module,      // a module tag too small, or ending before it starts
     no_memory_map,
 };
 

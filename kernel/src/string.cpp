@@ -1,6 +1,6 @@
 // memcpy, memmove, memset and memcmp: GCC may emit calls to them even in
-// -ffreestanding code (its documented requirement). memchr serves the boot
-// information parser. Built with -fno-tree-loop-distribute-patterns so the
+// -ffreestanding code (its documented requirement). memchr and strncpy serve
+// the boot code. Built with -fno-tree-loop-distribute-patterns so the
 // loops below are not turned back into calls to themselves.
 #include <cstddef>
 
@@ -54,6 +54,17 @@ void* memchr(const void* s, int c, std::size_t n) {
         }
     }
     return nullptr;
+}
+
+char* strncpy(char* dst, const char* src, std::size_t n) {
+    std::size_t i = 0;
+    for (; i < n && src[i] != '\0'; ++i) {
+        dst[i] = src[i];
+    }
+    for (; i < n; ++i) {
+        dst[i] = '\0';
+    }
+    return dst;
 }
 
 }  // extern "C"

@@ -6,7 +6,8 @@ void TestReport::begin(const char* suite) { console::print("SEPTUM-TEST BEGIN {}
 
 void TestReport::end() {
     console::print("SEPTUM-TEST SUMMARY passed={} failed={} skipped={}\n", passed_, failed_, skipped_);
-    console::print("SEPTUM-TEST END\n");
 }
+
+void TestReport::finish() { console::print("SEPTUM-TEST END\n"); }
 
 }  // namespace septum

@@ -34,8 +34,10 @@ public:
         ok ? pass(name, fmt, args...) : fail(name, fmt, args...);
     }
 
-    // Prints the summary and the end marker.
+    // Prints the suite's summary line.
     void end();
+    // Prints the end marker: nothing more will be reported in this run.
+    void finish();
 
     unsigned failed() const { return failed_; }
 

@@ -5,6 +5,7 @@ A kernel under test writes, on its console:
     SEPTUM-TEST BEGIN <suite>
     PASS|FAIL|SKIP|INFO <check>: <detail>
     SEPTUM-TEST SUMMARY passed=<n> failed=<n> skipped=<n>
+    (more suites: the kernel's boot checks, then the root task's)
     SEPTUM-TEST END
 
 Other lines are free text and are ignored. This module turns console text
@@ -46,7 +47,8 @@ class Exception_:
 class Report:
     suites: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
-    summary: tuple[int, int, int] | None = None
+    # (suite, counts in its SUMMARY line, counts of the lines in the suite)
+    summaries: list[tuple[str, tuple[int, int, int], tuple[int, int, int]]] = field(default_factory=list)
     ended: bool = False
     exception: Exception_ | None = None
     malformed: list[str] = field(default_factory=list)
@@ -61,16 +63,20 @@ class Report:
 
 def parse(text: str) -> Report:
     report = Report()
+    suite_start = 0  # index of the first check of the current suite
     for raw in text.splitlines():
         line = raw.strip("\r\x00 ")
         if report.ended:
             continue  # anything after the end marker is not part of the run
         if line.startswith(BEGIN):
             report.suites.append(line[len(BEGIN):].strip())
+            suite_start = len(report.checks)
         elif line.startswith(SUMMARY):
             m = _SUMMARY.match(line)
             if m:
-                report.summary = (int(m[1]), int(m[2]), int(m[3]))
+                counted = _counts(report.checks[suite_start:])
+                suite = report.suites[-1] if report.suites else "?"
+                report.summaries.append((suite, (int(m[1]), int(m[2]), int(m[3])), counted))
             else:
                 report.malformed.append(line)
         elif line == END:
@@ -91,6 +97,10 @@ class Expectations:
     # When set, the run must end in this unexpected kernel exception.
     exception_vector: int | None = None
     exception_cr2: int | None = None
+
+
+def _counts(checks: list[Check]) -> tuple[int, int, int]:
+    return tuple(sum(1 for c in checks if c.status == s) for s in ("PASS", "FAIL", "SKIP"))
 
 
 def judge(report: Report, expect: Expectations) -> list[str]:
@@ -118,12 +128,13 @@ def judge(report: Report, expect: Expectations) -> list[str]:
 
 
 def _judge_summary(report: Report) -> list[str]:
-    if report.summary is None:
-        return ["no summary line"]
-    counted = (report.count("PASS"), report.count("FAIL"), report.count("SKIP"))
-    if report.summary != counted:
-        return [f"summary {report.summary} disagrees with the lines counted {counted}"]
-    return []
+    if len(report.summaries) < len(report.suites):
+        return ["no summary line" if len(report.suites) == 1 else "a suite has no summary line"]
+    problems = []
+    for suite, claimed, counted in report.summaries:
+        if claimed != counted:
+            problems.append(f"summary of {suite} {claimed} disagrees with the lines counted {counted}")
+    return problems
 
 
 def _judge_exception(report: Report, expect: Expectations) -> list[str]:

@@ -29,7 +29,7 @@ class ParseTest(unittest.TestCase):
         r = parse(GOOD)
         self.assertEqual(r.suites, ["boot"])
         self.assertEqual([c.name for c in r.checks], ["cpu.long-mode", "vmx.cpuid", "boot.tsc-to-banner"])
-        self.assertEqual(r.summary, (1, 0, 1))
+        self.assertEqual(r.summaries, [("boot", (1, 0, 1), (1, 0, 1))])
         self.assertTrue(r.ended)
         self.assertEqual(r.status_of("vmx.cpuid"), "SKIP")
 
@@ -60,6 +60,17 @@ class JudgeTest(unittest.TestCase):
     def test_summary_must_match_lines(self):
         text = GOOD.replace("passed=1", "passed=2")
         self.assertIn("disagrees", judge(parse(text), Expectations())[0])
+
+    def test_several_suites_each_with_its_summary(self):
+        second = "SEPTUM-TEST BEGIN system\nPASS ipc.call: ok\nSEPTUM-TEST SUMMARY passed=1 failed=0 skipped=0\n"
+        text = GOOD.replace("SEPTUM-TEST END\n", second + "SEPTUM-TEST END\n")
+        self.assertEqual(judge(parse(text), Expectations()), [])
+        wrong = text.replace("passed=1 failed=0 skipped=0\nSEPTUM-TEST END", "passed=2 failed=0 skipped=0\nSEPTUM-TEST END")
+        self.assertIn("summary of system", judge(parse(wrong), Expectations())[0])
+
+    def test_suite_without_summary_fails(self):
+        text = GOOD.replace("SEPTUM-TEST END\n", "SEPTUM-TEST BEGIN system\nPASS a.b: c\nSEPTUM-TEST END\n")
+        self.assertEqual(judge(parse(text), Expectations()), ["a suite has no summary line"])
 
     def test_missing_summary_fails(self):
         text = "\n".join(l for l in GOOD.splitlines() if "SUMMARY" not in l)

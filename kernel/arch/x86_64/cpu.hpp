@@ -43,6 +43,18 @@ inline std::uint8_t inb(std::uint16_t port) {
     return value;
 }
 
+inline std::uint16_t inw(std::uint16_t port) {
+    std::uint16_t value = 0;
+    asm volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+inline std::uint32_t inl(std::uint16_t port) {
+    std::uint32_t value = 0;
+    asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
 inline void outw(std::uint16_t port, std::uint16_t value) { asm volatile("outw %0, %1" ::"a"(value), "Nd"(port)); }
 
 inline void outl(std::uint16_t port, std::uint32_t value) { asm volatile("outl %0, %1" ::"a"(value), "Nd"(port)); }

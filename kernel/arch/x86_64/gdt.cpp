@@ -2,6 +2,8 @@
 
 #include "layout.h"
 
+extern "C" char kernel_stack_top[];
+
 namespace septum::arch {
 
 namespace {
@@ -55,7 +57,10 @@ void gdt_init() {
     for (unsigned i = 0; i < ist_count; ++i) {
         tss.ist[i] = reinterpret_cast<std::uint64_t>(ist_stacks[i] + IST_STACK_SIZE);
     }
-    tss.iomap_base = sizeof(Tss);  // no I/O bitmap yet: user port access faults
+    // Interrupts from user mode land on the kernel stack, which is empty
+    // whenever user code runs (the kernel is not preempted).
+    tss.rsp[0] = reinterpret_cast<std::uint64_t>(kernel_stack_top);
+    tss.iomap_base = sizeof(Tss);  // no I/O bitmap: user port access faults (ports go through IOPortRange)
 
     const DescriptorPointer gdtr{sizeof(gdt) - 1, reinterpret_cast<std::uint64_t>(gdt)};
     asm volatile(

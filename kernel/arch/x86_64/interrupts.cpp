@@ -117,7 +117,11 @@ const char* exception_mnemonic(unsigned vector) {
 extern "C" void interrupt_dispatch(septum::arch::InterruptFrame* frame) {
     using namespace septum::arch;
     InterruptFrame& f = *frame;
+    const bool from_user = (f.cs & 3) == 3;
     if (f.vector < exception_count) {
+        if (from_user) {
+            septum::kernel::user_trap(f);
+        }
         if (!take_probe(f)) {
             fatal_exception(f);
         }
@@ -125,7 +129,10 @@ extern "C" void interrupt_dispatch(septum::arch::InterruptFrame* frame) {
     }
     if (InterruptHandler h = handlers[f.vector]; h != nullptr) {
         h(f);
-        return;
+    } else {
+        ++unexpected_interrupts;  // spurious or stray: nothing to acknowledge
     }
-    ++unexpected_interrupts;  // spurious or stray: nothing to acknowledge
+    if (from_user) {
+        septum::kernel::user_trap(f);
+    }
 }

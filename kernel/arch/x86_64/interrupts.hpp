@@ -61,3 +61,9 @@ void arm_fault_probe(FaultProbe* probe);  // nullptr disarms
 const char* exception_mnemonic(unsigned vector);
 
 }  // namespace septum::arch
+
+namespace septum::kernel {
+// An exception or interrupt that arrived in user mode, after any device
+// handler ran: the kernel saves the thread's registers and decides.
+[[noreturn]] void user_trap(arch::InterruptFrame& frame);
+}  // namespace septum::kernel

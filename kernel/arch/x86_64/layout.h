@@ -16,3 +16,4 @@
 // Boot and interrupt stacks.
 #define BOOT_STACK_SIZE 16384
 #define IST_STACK_SIZE 8192
+#define KERNEL_STACK_SIZE 16384

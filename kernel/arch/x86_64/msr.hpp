@@ -17,6 +17,9 @@ enum class Msr : std::uint32_t {
     vmx_cr4_fixed1 = 0x489,
     vmx_procbased_ctls2 = 0x48b,  // A.3.3
     efer = 0xc0000080,            // IA32_EFER
+    star = 0xc0000081,            // SYSCALL/SYSRET segments
+    lstar = 0xc0000082,           // SYSCALL entry point (64-bit)
+    sfmask = 0xc0000084,          // RFLAGS bits SYSCALL clears
 };
 
 // IA32_FEATURE_CONTROL bits (SDM Vol. 3 23.7).

@@ -1,0 +1,46 @@
+#include "user_context.hpp"
+
+#include "cpu.hpp"
+#include "gdt.hpp"
+
+extern "C" void syscall_entry();
+extern "C" [[noreturn]] void enter_user_iret(const septum::arch::UserContext*, std::uint64_t cr3);
+extern "C" [[noreturn]] void enter_user_sysret(const septum::arch::UserContext*, std::uint64_t cr3);
+extern "C" std::uint64_t current_context_top;
+
+namespace septum::arch {
+
+namespace {
+constexpr std::uint64_t efer_sce = 1u << 0;
+// Flags SYSCALL clears: TF, IF, DF, AC (the kernel runs with interrupts off).
+constexpr std::uint64_t sfmask = (1u << 8) | (1u << 9) | (1u << 10) | (1u << 18);
+}  // namespace
+
+UserContext initial_user_context() {
+    UserContext c{};
+    c.cs = selector::user_code;
+    c.ss = selector::user_data;
+    c.rflags = sanitise_rflags(0);
+    return c;
+}
+
+void syscall_init() {
+    wrmsr(Msr::efer, rdmsr(Msr::efer) | efer_sce);
+    // STAR[47:32]: kernel CS (SS = +8); STAR[63:48]: base for SYSRET (SS =
+    // base + 8, CS = base + 16), see gdt.hpp.
+    const std::uint64_t sysret_base = selector::kernel_data | 3;
+    wrmsr(Msr::star, (sysret_base << 48) | (std::uint64_t{selector::kernel_code} << 32));
+    wrmsr(Msr::lstar, reinterpret_cast<std::uint64_t>(&syscall_entry));
+    wrmsr(Msr::sfmask, sfmask);
+}
+
+void set_current_context(UserContext* context) { current_context_top = reinterpret_cast<std::uint64_t>(context + 1); }
+
+void enter_user(const UserContext& context, std::uint64_t cr3, bool fast) {
+    if (fast) {
+        enter_user_sysret(&context, cr3);
+    }
+    enter_user_iret(&context, cr3);
+}
+
+}  // namespace septum::arch

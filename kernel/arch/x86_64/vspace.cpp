@@ -1,0 +1,111 @@
+#include "vspace.hpp"
+
+#include "cpu.hpp"
+#include "layout.hpp"
+
+extern "C" std::uint64_t boot_pml4[512];
+
+namespace septum::arch::vspace {
+
+namespace {
+
+constexpr std::uint64_t pte_present = 1u << 0;
+constexpr std::uint64_t pte_write = 1u << 1;
+constexpr std::uint64_t pte_user = 1u << 2;
+constexpr std::uint64_t pte_large = 1u << 7;
+constexpr std::uint64_t pte_nx = std::uint64_t{1} << 63;
+constexpr std::uint64_t pte_addr = 0x000ffffffffff000;
+constexpr unsigned kernel_half = 256;
+
+std::uint64_t* table(std::uint64_t phys) { return phys_to_virt<std::uint64_t>(phys); }
+
+unsigned index_at(std::uint64_t vaddr, unsigned level) {
+    return static_cast<unsigned>((vaddr >> (12 + 9 * (level - 1))) & 511);
+}
+
+// The entry for vaddr at `level` (4 = PML4 ... 1 = page table), walking
+// down from the PML4 through present, non-large entries; nullptr if the
+// walk stops early.
+std::uint64_t* entry_at(std::uint64_t pml4_phys, std::uint64_t vaddr, unsigned level) {
+    std::uint64_t* t = table(pml4_phys);
+    for (unsigned l = 4; l > level; --l) {
+        const std::uint64_t e = t[index_at(vaddr, l)];
+        if ((e & pte_present) == 0 || (e & pte_large) != 0) {
+            return nullptr;
+        }
+        t = table(e & pte_addr);
+        if (t == nullptr) {
+            return nullptr;
+        }
+    }
+    return &t[index_at(vaddr, level)];
+}
+
+bool user_half(std::uint64_t vaddr) { return index_at(vaddr, 4) < kernel_half && vaddr < (1ull << 47); }
+
+}  // namespace
+
+void init_root(std::uint64_t pml4_phys) {
+    std::uint64_t* t = table(pml4_phys);
+    for (unsigned i = 0; i < kernel_half; ++i) {
+        t[i] = 0;
+    }
+    for (unsigned i = kernel_half; i < 512; ++i) {
+        t[i] = boot_pml4[i];
+    }
+}
+
+Status map_table(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level, std::uint64_t table_phys) {
+    if (!user_half(vaddr)) {
+        return Status::invalid_argument;
+    }
+    std::uint64_t* e = entry_at(pml4_phys, vaddr, table_entry_level(level));
+    if (e == nullptr) {
+        return Status::depth_mismatch;
+    }
+    if ((*e & pte_present) != 0) {
+        return Status::slot_occupied;
+    }
+    // Intermediate entries allow everything; the leaf decides.
+    *e = table_phys | pte_present | pte_write | pte_user;
+    return Status::ok;
+}
+
+Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t frame_phys, bool large,
+                 FrameRights rights) {
+    const std::uint64_t align = large ? (1u << 21) : (1u << 12);
+    if (!user_half(vaddr) || (vaddr & (align - 1)) != 0 || vaddr < 0x1000) {
+        return Status::invalid_argument;
+    }
+    std::uint64_t* e = entry_at(pml4_phys, vaddr, frame_level(large));
+    if (e == nullptr) {
+        return Status::depth_mismatch;
+    }
+    if ((*e & pte_present) != 0) {
+        return Status::slot_occupied;
+    }
+    std::uint64_t v = frame_phys | pte_present | pte_user;
+    v |= rights.write ? pte_write : 0;
+    v |= rights.execute ? 0 : pte_nx;
+    v |= large ? pte_large : 0;
+    *e = v;
+    return Status::ok;
+}
+
+void unmap(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint8_t entry_level, std::uint64_t phys) {
+    std::uint64_t* e = entry_at(pml4_phys, vaddr, entry_level);
+    if (e == nullptr || (*e & pte_present) == 0 || (*e & pte_addr) != phys) {
+        return;  // no longer mapped there: an upper level went first
+    }
+    *e = 0;
+    if ((read_cr3() & pte_addr) == pml4_phys) {
+        // A table entry may cover many pages: flush them all.
+        if (entry_level == 1) {
+            invlpg(reinterpret_cast<void*>(vaddr));
+        } else {
+            write_cr3(read_cr3());
+        }
+    }
+}
+
+}  // namespace septum::arch::vspace

@@ -1,0 +1,43 @@
+// User address spaces: 4-level page tables whose every level is an object
+// retyped from Untyped (PML4, PDPT, PageDirectory, PageTable) and whose
+// leaves are Frames (SDM Vol. 3 4.5). The kernel half (PML4 entries
+// 256-511) is shared by every address space and never writable from here.
+#pragma once
+
+#include <cstdint>
+
+#include "septum/caps/status.hpp"
+
+namespace septum::arch::vspace {
+
+// The level a paging structure is, by what maps it: a PDPT goes into a
+// PML4 entry, a PageDirectory into a PDPT entry, a PageTable into a PD entry.
+enum class Level : std::uint8_t { pdpt = 3, page_directory = 2, page_table = 1 };
+
+struct FrameRights {
+    bool write;
+    bool execute;
+};
+
+// A new PML4: user half empty, kernel half copied from the kernel's tables.
+void init_root(std::uint64_t pml4_phys);
+
+// Installs the table at `table_phys` so that it covers `vaddr`. Fails with
+// depth_mismatch if the level above is missing, slot_occupied if the entry
+// is in use.
+Status map_table(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level, std::uint64_t table_phys);
+
+// Maps a 4 KiB (large: 2 MiB) frame at vaddr.
+Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t frame_phys, bool large,
+                 FrameRights rights);
+
+// Clears the entry that maps `phys` (a frame or a table) at vaddr at the
+// given level, if and only if it still maps exactly that; flushes the TLB
+// when the address space is the current one.
+void unmap(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint8_t entry_level, std::uint64_t phys);
+
+// The leaf level of a frame: 1 for 4 KiB, 2 for 2 MiB.
+inline std::uint8_t frame_level(bool large) { return large ? 2 : 1; }
+inline std::uint8_t table_entry_level(Level l) { return static_cast<std::uint8_t>(l) + 1; }
+
+}  // namespace septum::arch::vspace

@@ -1,0 +1,21 @@
+// Building the root task (seL4's "initial thread"): its CNode, address
+// space, TCB and BootInfo, its ELF image from the first boot module, and
+// capabilities to everything else (all free memory as Untyped, the I/O
+// ports, the interrupt lines, the other modules' pages).
+#pragma once
+
+#include "boot/free_memory.hpp"
+#include "kernel.hpp"
+#include "multiboot2.hpp"
+
+namespace septum::kernel::boot {
+
+// Returns nullptr on success, else what went wrong (the kernel reports it
+// and carries on without a root task).
+const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septum::boot::FreeMemory& memory);
+
+// Sets aside the kernel's mapping records for all memory below the highest
+// usable address; false if there is no room.
+bool init_mappings(Kernel& k, septum::boot::FreeMemory& memory);
+
+}  // namespace septum::kernel::boot

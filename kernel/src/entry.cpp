@@ -1,0 +1,87 @@
+// Kernel entries from user mode and the way back: the syscall entry, traps
+// (exceptions and interrupts taken in user mode), and the loop that picks
+// the next thread or idles.
+#include "interrupts.hpp"
+#include "kernel.hpp"
+#include "lapic.hpp"
+#include "physical.hpp"
+#include "septum/abi/invocation.hpp"
+
+namespace septum::kernel {
+
+Kernel kernel;
+
+namespace {
+
+// Enters the chosen thread, or idles with interrupts on until an interrupt
+// makes one ready. A thread without an address space cannot run: it stops.
+[[noreturn]] void run() {
+    for (;;) {
+        Tcb* t = kernel.choose();
+        if (t == nullptr) {
+            kernel.current = nullptr;
+            asm volatile("sti; hlt; cli" ::: "memory");
+            continue;
+        }
+        if (t->vspace().empty()) {
+            kernel.suspend(*t);
+            continue;
+        }
+        kernel.current = t;
+        arch::set_current_context(&t->context);
+        arch::enter_user(t->context, t->vspace().cap.object, t->fast_return);
+    }
+}
+
+void save_frame(arch::UserContext& c, const arch::InterruptFrame& f) {
+    c.r15 = f.r15, c.r14 = f.r14, c.r13 = f.r13, c.r12 = f.r12;
+    c.r11 = f.r11, c.r10 = f.r10, c.r9 = f.r9, c.r8 = f.r8;
+    c.rbp = f.rbp, c.rdi = f.rdi, c.rsi = f.rsi, c.rdx = f.rdx;
+    c.rcx = f.rcx, c.rbx = f.rbx, c.rax = f.rax;
+    c.rip = f.rip, c.cs = f.cs, c.rflags = f.rflags, c.rsp = f.rsp, c.ss = f.ss;
+}
+
+constexpr std::uint64_t vector_nmi = 2;
+constexpr std::uint64_t vector_page_fault = 14;
+
+}  // namespace
+
+void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2) {
+    Tcb& t = *current;
+    if (vector == vector_nmi) {
+        return;  // not the thread's doing
+    }
+    if (vector == vector_page_fault) {
+        deliver_fault(t, static_cast<std::uint64_t>(abi::Fault::page_fault), t.context.rip, cr2, error_code);
+    } else {
+        deliver_fault(t, static_cast<std::uint64_t>(abi::Fault::exception), t.context.rip, vector, error_code);
+    }
+}
+
+void Kernel::handle_timer_tick() { scheduler.tick(current); }
+
+void user_trap(arch::InterruptFrame& f) {
+    Tcb* t = kernel.current;
+    if (t != nullptr) {
+        save_frame(t->context, f);
+        t->fast_return = false;
+        if (f.vector < arch::exception_count) {
+            std::uint64_t cr2 = 0;
+            asm volatile("mov %%cr2, %0" : "=r"(cr2));
+            kernel.handle_user_exception(f.vector, f.error_code, cr2);
+        } else if (f.vector == arch::lapic::timer_vector) {
+            kernel.handle_timer_tick();
+        }
+    }
+    run();
+}
+
+// From user_entry.S, on the kernel stack, with the caller's registers saved.
+extern "C" [[noreturn]] void syscall_dispatch() {
+    kernel.handle_syscall();
+    run();
+}
+
+[[noreturn]] void start_user_space() { run(); }
+
+}  // namespace septum::kernel

@@ -1,0 +1,92 @@
+// The kernel's state and its operations. One instance, `kernel`, lives for
+// the life of the system; the host build of the kernel core makes its own.
+//
+// The kernel is also the capability library's Machine: it gives the library
+// CNode slot memory and initialises and tears down the objects the library
+// creates and destroys.
+#pragma once
+
+#include <cstdint>
+
+#include "mappings.hpp"
+#include "object/endpoint.hpp"
+#include "object/notification.hpp"
+#include "object/tcb.hpp"
+#include "scheduler.hpp"
+#include "septum/abi/syscall.hpp"
+#include "septum/caps/authority.hpp"
+
+namespace septum::kernel {
+
+class Kernel final : public caps::Machine {
+public:
+    Kernel() : authority(*this) {}
+    Kernel(const Kernel&) = delete;
+    Kernel& operator=(const Kernel&) = delete;
+
+    caps::Authority authority;
+    Scheduler scheduler;
+    Tcb* current = nullptr;  // the thread whose registers are live
+    Mappings mappings;
+    // Boot only: objects placed now keep their memory's contents (the boot
+    // modules' pages), instead of being cleared as every new object is.
+    bool preserve_contents = false;
+
+    // --- caps::Machine -----------------------------------------------------
+    caps::Slot* cnode_slots(caps::PhysAddr object) override;
+    void object_created(caps::ObjectKind kind, caps::PhysAddr object, std::uint8_t size_bits) override;
+    void object_destroyed(caps::ObjectKind kind, caps::PhysAddr object, std::uint8_t size_bits) override;
+
+    // --- kernel entries (the current thread's registers are saved) ---------
+    void handle_syscall();
+    void handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2);
+    void handle_timer_tick();
+
+    // --- IPC (ipc.cpp) -------------------------------------------------------
+    struct SendOptions {
+        std::uint64_t badge;
+        bool can_grant;
+        bool is_call;
+        bool blocking;
+    };
+    void send(Tcb& sender, Endpoint& ep, const SendOptions& options);
+    void receive(Tcb& receiver, Endpoint& ep);
+    void reply(Tcb& replier);
+    void signal(Notification& n, std::uint64_t badge);
+    void wait(Tcb& waiter, Notification& n);
+    // Takes a thread out of whatever it waits in; it keeps its state.
+    void cancel_ipc(Tcb& t);
+    // Stops a thread: out of every queue, inactive.
+    void suspend(Tcb& t);
+    // Sends a fault message for t to its fault endpoint, or suspends t.
+    void deliver_fault(Tcb& t, std::uint64_t label, std::uint64_t w0, std::uint64_t w1, std::uint64_t w2);
+
+    // Removes the mapping of a Frame or paging structure, if it has one.
+    void unmap_object(std::uint64_t phys);
+
+    // The thread to run next; nullptr when none is ready.
+    Tcb* choose() { return scheduler.choose(); }
+
+private:
+    void transfer(Tcb& from, Tcb& to, std::uint64_t badge, bool can_grant);
+    bool transfer_cap(Tcb& from, Tcb& to);
+    void fault_reply(Tcb& replier, Tcb& faulted);
+    void complete_send(Tcb& sender, Tcb& receiver, const SendOptions& options);
+    void destroy_tcb(Tcb& t);
+    void destroy_endpoint(Endpoint& ep);
+    void destroy_notification(Notification& n);
+};
+
+extern Kernel kernel;
+
+// Runs user space: never returns (entry.cpp).
+[[noreturn]] void start_user_space();
+
+// Message word i of a thread (registers, then its IPC buffer).
+std::uint64_t message_word(const Tcb& t, unsigned i);
+void set_message_word(Tcb& t, unsigned i, std::uint64_t value);
+// Result registers of a kernel entry.
+void set_status(Tcb& t, Status status);
+void set_message_info(Tcb& t, const abi::MessageInfo& info);
+
+}  // namespace septum::kernel

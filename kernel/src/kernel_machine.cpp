@@ -1,0 +1,109 @@
+// The kernel as the capability library's Machine: what happens to an
+// object's contents when the library creates or destroys it.
+#include <cstring>
+
+#include "kernel.hpp"
+#include "physical.hpp"
+#include "vspace.hpp"
+
+namespace septum::kernel {
+
+using caps::ObjectKind;
+
+caps::Slot* Kernel::cnode_slots(caps::PhysAddr object) { return physical_pointer<caps::Slot>(object); }
+
+void Kernel::object_created(ObjectKind kind, caps::PhysAddr object, std::uint8_t size_bits) {
+    if (kind == ObjectKind::io_port_range || kind == ObjectKind::irq_handler || kind == ObjectKind::untyped) {
+        return;  // no memory to prepare (an Untyped's memory is prepared per object)
+    }
+    // Every object starts zeroed: no stale data crosses from its previous
+    // owner, and zero is each kind's empty state.
+    if (!preserve_contents) {
+        std::memset(physical_pointer<void>(object), 0, std::size_t{1} << size_bits);
+    }
+    switch (kind) {
+        case ObjectKind::tcb:
+            tcb_create(physical_pointer<void>(object));
+            break;
+        case ObjectKind::pml4:
+            arch::vspace::init_root(object);
+            mappings.set_root_live(object, true);
+            break;
+        default:
+            break;
+    }
+}
+
+void Kernel::object_destroyed(ObjectKind kind, caps::PhysAddr object, std::uint8_t) {
+    switch (kind) {
+        case ObjectKind::tcb:
+            destroy_tcb(*physical_pointer<Tcb>(object));
+            break;
+        case ObjectKind::endpoint:
+            destroy_endpoint(*physical_pointer<Endpoint>(object));
+            break;
+        case ObjectKind::notification:
+            destroy_notification(*physical_pointer<Notification>(object));
+            break;
+        case ObjectKind::pml4:
+            // Records that name this address space are dead from now on.
+            mappings.set_root_live(object, false);
+            break;
+        case ObjectKind::frame_4k:
+        case ObjectKind::frame_2m:
+        case ObjectKind::pdpt:
+        case ObjectKind::page_directory:
+        case ObjectKind::page_table:
+            unmap_object(object);
+            break;
+        default:
+            break;
+    }
+}
+
+void Kernel::unmap_object(std::uint64_t phys) {
+    if (const Mapping* m = mappings.find(phys); m != nullptr) {
+        arch::vspace::unmap(m->pml4, m->vaddr, m->level, phys);
+    }
+    mappings.clear(phys);
+}
+
+void Kernel::destroy_tcb(Tcb& t) {
+    suspend(t);
+    if (t.bound_notification != nullptr) {
+        t.bound_notification->bound = nullptr;
+        t.bound_notification = nullptr;
+    }
+    // The TCB's own capabilities go with it. Their objects cannot contain
+    // this TCB's slots, so the nested deletes stay shallow.
+    for (caps::Slot& s : t.slots) {
+        if (!s.empty()) {
+            (void)authority.remove(s);
+        }
+    }
+    if (current == &t) {
+        current = nullptr;
+    }
+}
+
+void Kernel::destroy_endpoint(Endpoint& ep) {
+    // Waiting threads learn that the endpoint is gone.
+    while (Tcb* t = ep.queue.pop()) {
+        t->fault_pending = false;
+        set_status(*t, Status::empty_slot);
+        scheduler.make_ready(*t);
+    }
+}
+
+void Kernel::destroy_notification(Notification& n) {
+    while (Tcb* t = n.waiters.pop()) {
+        set_status(*t, Status::empty_slot);
+        scheduler.make_ready(*t);
+    }
+    if (n.bound != nullptr) {
+        n.bound->bound_notification = nullptr;
+        n.bound = nullptr;
+    }
+}
+
+}  // namespace septum::kernel
