@@ -30,6 +30,10 @@ Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& 
             return invoke_paging(k, caller, slot, op, args);
         case caps::ObjectKind::io_port_range:
             return invoke_io_port(k, caller, slot, op, args);
+        case caps::ObjectKind::sched_context:
+            return invoke_sched_context(k, caller, slot, op, args);
+        case caps::ObjectKind::irq_handler:
+            return invoke_irq(k, caller, slot, op, args);
         default:
             return Status::wrong_kind;  // no invocation on this kind (yet)
     }

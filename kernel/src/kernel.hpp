@@ -18,6 +18,14 @@
 
 namespace septum::kernel {
 
+// An interrupt line given to user space: the notification it signals.
+struct IrqBinding {
+    Notification* notification;
+    std::uint64_t badge;
+};
+
+inline constexpr unsigned irq_lines = 16;
+
 class Kernel final : public caps::Machine {
 public:
     Kernel() : authority(*this) {}
@@ -28,6 +36,7 @@ public:
     Scheduler scheduler;
     Tcb* current = nullptr;  // the thread whose registers are live
     Mappings mappings;
+    IrqBinding irqs[irq_lines] = {};
     // Boot only: objects placed now keep their memory's contents (the boot
     // modules' pages), instead of being cleared as every new object is.
     bool preserve_contents = false;
@@ -60,6 +69,9 @@ public:
     void suspend(Tcb& t);
     // Sends a fault message for t to its fault endpoint, or suspends t.
     void deliver_fault(Tcb& t, std::uint64_t label, std::uint64_t w0, std::uint64_t w1, std::uint64_t w2);
+
+    // Masks the line and forgets its notification.
+    void unbind_irq(unsigned line);
 
     // Removes the mapping of a Frame or paging structure, if it has one.
     void unmap_object(std::uint64_t phys);

@@ -45,6 +45,12 @@ void Kernel::object_destroyed(ObjectKind kind, caps::PhysAddr object, std::uint8
         case ObjectKind::notification:
             destroy_notification(*physical_pointer<Notification>(object));
             break;
+        case ObjectKind::sched_context:
+            scheduler.forget(*physical_pointer<SchedContext>(object));
+            break;
+        case ObjectKind::irq_handler:
+            unbind_irq(static_cast<unsigned>(object));
+            break;
         case ObjectKind::pml4:
             // Records that name this address space are dead from now on.
             mappings.set_root_live(object, false);
@@ -73,6 +79,10 @@ void Kernel::destroy_tcb(Tcb& t) {
     if (t.bound_notification != nullptr) {
         t.bound_notification->bound = nullptr;
         t.bound_notification = nullptr;
+    }
+    if (t.sched_context != nullptr) {
+        t.sched_context->bound = nullptr;
+        t.sched_context = nullptr;
     }
     // The TCB's own capabilities go with it. Their objects cannot contain
     // this TCB's slots, so the nested deletes stay shallow.
@@ -103,6 +113,11 @@ void Kernel::destroy_notification(Notification& n) {
     if (n.bound != nullptr) {
         n.bound->bound_notification = nullptr;
         n.bound = nullptr;
+    }
+    for (unsigned line = 0; line < irq_lines; ++line) {
+        if (irqs[line].notification == &n) {
+            unbind_irq(line);
+        }
     }
 }
 

@@ -4,9 +4,13 @@ namespace septum::kernel {
 
 void Scheduler::make_ready(Tcb& t) {
     t.state = ThreadState::ready;
-    if (is_queued(t)) {
+    if (is_queued(t) || (t.sched_context != nullptr && t.sched_context->throttled)) {
         return;
     }
+    enqueue(t);
+}
+
+void Scheduler::enqueue(Tcb& t) {
     const unsigned p = t.priority;
     t.next = nullptr;
     t.prev = tail_[p];
@@ -56,14 +60,112 @@ void Scheduler::rotate(Tcb& t) {
 }
 
 void Scheduler::tick(Tcb* running) {
+    ++ticks_;
+    replenish_due();
     if (running == nullptr || !is_queued(*running)) {
         return;
+    }
+    charge(*running);
+    if (!is_queued(*running)) {
+        return;  // throttled
     }
     if (running->timeslice_left > 1) {
         --running->timeslice_left;
         return;
     }
     rotate(*running);
+}
+
+void Scheduler::charge(Tcb& t) {
+    SchedContext* sc = t.sched_context;
+    if (sc == nullptr || !sc->limited()) {
+        return;
+    }
+    if (ticks_ - sc->period_start >= sc->period) {
+        sc->period_start += (ticks_ - sc->period_start) / sc->period * sc->period;
+        sc->used = 0;
+    }
+    if (++sc->used < sc->budget) {
+        return;
+    }
+    // Budget spent: out of the queue until the next period.
+    remove(t);
+    sc->throttled = true;
+    sc->next_throttled = throttled_;
+    throttled_ = sc;
+}
+
+void Scheduler::replenish_due() {
+    SchedContext** link = &throttled_;
+    while (*link != nullptr) {
+        SchedContext& sc = **link;
+        if (ticks_ - sc.period_start < sc.period) {
+            link = &sc.next_throttled;
+            continue;
+        }
+        *link = sc.next_throttled;
+        sc.period_start += (ticks_ - sc.period_start) / sc.period * sc.period;
+        sc.used = 0;
+        unthrottle(sc);
+    }
+}
+
+void Scheduler::unthrottle(SchedContext& sc) {
+    sc.throttled = false;
+    sc.next_throttled = nullptr;
+    if (sc.bound != nullptr && sc.bound->state == ThreadState::ready) {
+        make_ready(*sc.bound);
+    }
+}
+
+void Scheduler::bind(Tcb& t, SchedContext* sc) {
+    if (t.sched_context != nullptr) {
+        t.sched_context->bound = nullptr;
+    }
+    const bool ready = t.state == ThreadState::ready;
+    remove(t);
+    t.sched_context = sc;
+    if (sc != nullptr) {
+        sc->bound = &t;
+    }
+    if (ready) {
+        make_ready(t);
+    }
+}
+
+void Scheduler::configure(SchedContext& sc, std::uint64_t budget, std::uint64_t period) {
+    sc.budget = budget;
+    sc.period = period;
+    sc.used = 0;
+    sc.period_start = ticks_;
+    if (sc.throttled) {
+        leave_throttled(sc);
+        unthrottle(sc);  // a fresh budget: back in the queue
+    }
+}
+
+void Scheduler::leave_throttled(SchedContext& sc) {
+    for (SchedContext** link = &throttled_; *link != nullptr; link = &(*link)->next_throttled) {
+        if (*link == &sc) {
+            *link = sc.next_throttled;
+            break;
+        }
+    }
+}
+
+void Scheduler::forget(SchedContext& sc) {
+    if (sc.throttled) {
+        leave_throttled(sc);
+        sc.throttled = false;
+    }
+    if (sc.bound != nullptr) {
+        Tcb& t = *sc.bound;
+        t.sched_context = nullptr;
+        sc.bound = nullptr;
+        if (t.state == ThreadState::ready) {
+            make_ready(t);
+        }
+    }
 }
 
 void Scheduler::set_priority(Tcb& t, std::uint8_t priority) {

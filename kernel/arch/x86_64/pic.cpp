@@ -13,6 +13,11 @@ constexpr std::uint8_t icw1_init_icw4 = 0x11;
 constexpr std::uint8_t icw3_slave_on_irq2 = 0x04, icw3_slave_id = 0x02;
 constexpr std::uint8_t icw4_8086 = 0x01;
 constexpr std::uint8_t mask_all = 0xff;
+constexpr std::uint8_t ocw2_eoi = 0x20;
+constexpr unsigned cascade_line = 2;
+
+std::uint16_t data_port(unsigned line) { return line < 8 ? master_data : slave_data; }
+std::uint8_t bit(unsigned line) { return static_cast<std::uint8_t>(1u << (line % 8)); }
 }  // namespace
 
 void disable() {
@@ -28,6 +33,29 @@ void disable() {
     outb(slave_data, icw4_8086);
     outb(master_data, mask_all);
     outb(slave_data, mask_all);
+}
+
+void mask(unsigned line) {
+    if (line < line_count) {
+        outb(data_port(line), inb(data_port(line)) | bit(line));
+    }
+}
+
+void unmask(unsigned line) {
+    if (line >= line_count) {
+        return;
+    }
+    outb(data_port(line), inb(data_port(line)) & static_cast<std::uint8_t>(~bit(line)));
+    if (line >= 8) {
+        unmask(cascade_line);  // the slave reaches the CPU through the master
+    }
+}
+
+void eoi(unsigned line) {
+    if (line >= 8) {
+        outb(slave_cmd, ocw2_eoi);
+    }
+    outb(master_cmd, ocw2_eoi);
 }
 
 }  // namespace septum::arch::pic

@@ -8,4 +8,12 @@ inline constexpr unsigned vector_base = 0x20;  // IRQ 0-15 -> 0x20-0x2f
 
 void disable();
 
+inline constexpr unsigned line_count = 16;
+
+// Per-line control for lines given to user space (IRQHandler capabilities).
+void mask(unsigned line);
+void unmask(unsigned line);
+// End of interrupt for a line (both controllers for lines 8-15).
+void eoi(unsigned line);
+
 }  // namespace septum::arch::pic

@@ -14,7 +14,8 @@ struct UserContext {
     std::uint64_t rip, cs, rflags, rsp, ss;
 };
 
-static_assert(offsetof(UserContext, rip) == 15 * sizeof(std::uint64_t), "user_entry.S pushes 15 registers below the frame");
+static_assert(offsetof(UserContext, rip) == 15 * sizeof(std::uint64_t),
+              "user_entry.S pushes 15 registers below the frame");
 static_assert(sizeof(UserContext) == 20 * sizeof(std::uint64_t), "user_entry.S knows the size");
 
 // Lowest and one past the highest user address: the canonical lower half,

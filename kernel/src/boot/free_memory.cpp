@@ -48,7 +48,7 @@ bool FreeMemory::add(std::uint64_t start, std::uint64_t end) {
     // Absorb every range that overlaps or touches r, then insert in order.
     std::size_t i = 0;
     while (i < count_) {
-        Range& c = ranges_[i];
+        const Range& c = ranges_[i];
         if (c.end < r.start || c.start > r.end) {
             ++i;
             continue;

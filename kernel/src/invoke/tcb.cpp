@@ -146,6 +146,30 @@ Status bind_notification(Kernel& k, const Tcb& caller, Tcb& t, const Arguments& 
     return Status::ok;
 }
 
+Status set_sched_context(Kernel& k, const Tcb& caller, Tcb& t, const Arguments& a) {
+    if (!a.has(1)) {
+        return Status::invalid_argument;
+    }
+    if (a[0] == 0) {
+        k.scheduler.bind(t, nullptr);
+        return Status::ok;
+    }
+    Status error = Status::ok;
+    const caps::Slot* s = lookup(k, caller, a[0], error);
+    if (s == nullptr) {
+        return error;
+    }
+    if (s->cap.kind != ObjectKind::sched_context) {
+        return Status::wrong_kind;
+    }
+    auto* sc = physical_pointer<SchedContext>(s->cap.object);
+    if (sc->bound != nullptr && sc->bound != &t) {
+        return Status::slot_occupied;  // one thread per SchedContext
+    }
+    k.scheduler.bind(t, sc);
+    return Status::ok;
+}
+
 }  // namespace
 
 Status invoke_tcb(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
@@ -170,6 +194,8 @@ Status invoke_tcb(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, 
             return Status::ok;
         case abi::Invocation::tcb_bind_notification:
             return bind_notification(k, caller, t, a);
+        case abi::Invocation::tcb_set_sched_context:
+            return set_sched_context(k, caller, t, a);
         case abi::Invocation::tcb_unbind_notification:
             if (t.bound_notification != nullptr) {
                 t.bound_notification->bound = nullptr;

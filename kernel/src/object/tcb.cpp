@@ -7,10 +7,10 @@
 namespace septum::kernel {
 
 Tcb* tcb_create(void* memory) {
-    auto* t = new (memory) Tcb{};
-    t->context = arch::initial_user_context();
-    t->state = ThreadState::inactive;
-    return t;
+    Tcb fresh{};
+    fresh.context = arch::initial_user_context();
+    fresh.state = ThreadState::inactive;
+    return new (memory) Tcb(fresh);
 }
 
 abi::IpcBuffer* Tcb::ipc_buffer() const {

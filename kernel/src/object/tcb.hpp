@@ -12,6 +12,7 @@
 namespace septum::kernel {
 
 struct Notification;
+struct SchedContext;
 
 enum class ThreadState : std::uint8_t {
     inactive,        // made or suspended: never scheduled
@@ -46,6 +47,7 @@ struct Tcb {
     Tcb* caller;  // the thread waiting for this thread's reply
     Tcb* callee;  // while blocked_reply: the thread that holds the reply
     Notification* bound_notification;
+    SchedContext* sched_context;  // nullptr: runs without a budget
     std::uint32_t timeslice_left;
 
     // A fault waiting for its handler: the message the fault endpoint gets

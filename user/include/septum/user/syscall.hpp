@@ -26,8 +26,13 @@ inline Reply syscall(abi::Syscall number, CPtr cap, const Message& m) {
     std::uint64_t rdi = cap;
     std::uint64_t rsi = m.info.encode();
     std::uint64_t rdx = m.mr[0];
+    // Message registers 1-3 travel in r8-r10, which have no constraint
+    // letters: register variables pin them.
+    // cppcheck-suppress constStatement
     register std::uint64_t r8 asm("r8") = m.mr[1];
+    // cppcheck-suppress constStatement
     register std::uint64_t r9 asm("r9") = m.mr[2];
+    // cppcheck-suppress constStatement
     register std::uint64_t r10 asm("r10") = m.mr[3];
     asm volatile("syscall"
                  : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9), "+r"(r10)
