@@ -41,24 +41,7 @@ void save_frame(arch::UserContext& c, const arch::InterruptFrame& f) {
     c.rip = f.rip, c.cs = f.cs, c.rflags = f.rflags, c.rsp = f.rsp, c.ss = f.ss;
 }
 
-constexpr std::uint64_t vector_nmi = 2;
-constexpr std::uint64_t vector_page_fault = 14;
-
 }  // namespace
-
-void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2) {
-    Tcb& t = *current;
-    if (vector == vector_nmi) {
-        return;  // not the thread's doing
-    }
-    if (vector == vector_page_fault) {
-        deliver_fault(t, static_cast<std::uint64_t>(abi::Fault::page_fault), t.context.rip, cr2, error_code);
-    } else {
-        deliver_fault(t, static_cast<std::uint64_t>(abi::Fault::exception), t.context.rip, vector, error_code);
-    }
-}
-
-void Kernel::handle_timer_tick() { scheduler.tick(current); }
 
 void user_trap(arch::InterruptFrame& f) {
     Tcb* t = kernel.current;

@@ -105,11 +105,32 @@ void Kernel::complete_send(Tcb& sender, Tcb& receiver, const SendOptions& option
     if (options.is_call) {
         scheduler.remove(sender);
         sender.state = ThreadState::blocked_reply;
-        sender.callee = &receiver;
-        receiver.caller = &sender;
+        link_reply(sender, receiver);
     } else {
         set_status(sender, Status::ok);
     }
+}
+
+// A thread answers one call at a time: a caller it never answered is let go
+// with an error (empty_slot: its reply right is gone) rather than left
+// waiting forever.
+void Kernel::abandon_caller(Tcb& t) {
+    if (t.caller == nullptr) {
+        return;
+    }
+    Tcb& caller = *t.caller;
+    t.caller = nullptr;
+    caller.callee = nullptr;
+    caller.fault_pending = false;
+    set_status(caller, Status::empty_slot);
+    scheduler.make_ready(caller);
+}
+
+void Kernel::link_reply(Tcb& caller, Tcb& callee) {
+    abandon_caller(callee);
+    caller.state = ThreadState::blocked_reply;
+    caller.callee = &callee;
+    callee.caller = &caller;
 }
 
 void Kernel::send(Tcb& sender, Endpoint& ep, const SendOptions& options) {
@@ -145,9 +166,7 @@ void Kernel::receive(Tcb& receiver, Endpoint& ep) {
         sender.state = ThreadState::ready;  // complete_send decides its next state
         if (options.is_call) {
             transfer(sender, receiver, options.badge, options.can_grant);
-            sender.state = ThreadState::blocked_reply;
-            sender.callee = &receiver;
-            receiver.caller = &sender;
+            link_reply(sender, receiver);
         } else {
             transfer(sender, receiver, options.badge, options.can_grant);
             set_status(sender, Status::ok);
@@ -253,15 +272,9 @@ void Kernel::cancel_ipc(Tcb& t) {
 
 void Kernel::suspend(Tcb& t) {
     cancel_ipc(t);
-    if (t.caller != nullptr) {
-        // Whoever waits for this thread's reply gets an error instead of
-        // waiting forever.
-        Tcb& caller = *t.caller;
-        t.caller = nullptr;
-        caller.callee = nullptr;
-        set_status(caller, Status::empty_slot);
-        scheduler.make_ready(caller);
-    }
+    // Whoever waits for this thread's reply gets an error instead of
+    // waiting forever.
+    abandon_caller(t);
     t.state = ThreadState::inactive;
 }
 

@@ -82,6 +82,8 @@ public:
 private:
     void transfer(Tcb& from, Tcb& to, std::uint64_t badge, bool can_grant);
     bool transfer_cap(Tcb& from, Tcb& to);
+    void abandon_caller(Tcb& t);
+    void link_reply(Tcb& caller, Tcb& callee);
     void fault_reply(Tcb& replier, Tcb& faulted);
     void complete_send(Tcb& sender, Tcb& receiver, const SendOptions& options);
     void destroy_tcb(Tcb& t);

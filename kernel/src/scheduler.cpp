@@ -179,4 +179,31 @@ void Scheduler::set_priority(Tcb& t, std::uint8_t priority) {
     }
 }
 
+const char* Scheduler::check() const {
+    for (unsigned p = 0; p < priorities; ++p) {
+        const bool bit = (bitmap_[p / 64] >> (p % 64) & 1) != 0;
+        if (bit != (head_[p] != nullptr)) {
+            return "bitmap disagrees with a queue";
+        }
+        const Tcb* prev = nullptr;
+        for (const Tcb* t = head_[p]; t != nullptr; prev = t, t = t->next) {
+            if (t->prev != prev || t->priority != p || t->state != ThreadState::ready || t->queue_owner != nullptr) {
+                return "a ready queue entry is inconsistent";
+            }
+            if (t->sched_context != nullptr && t->sched_context->throttled) {
+                return "a throttled thread is in the ready queue";
+            }
+        }
+        if (tail_[p] != prev) {
+            return "a ready queue's tail is wrong";
+        }
+    }
+    for (const SchedContext* sc = throttled_; sc != nullptr; sc = sc->next_throttled) {
+        if (!sc->throttled) {
+            return "an unthrottled SchedContext is on the throttled list";
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace septum::kernel

@@ -45,6 +45,10 @@ public:
 
     [[nodiscard]] bool is_queued(const Tcb& t) const;
 
+    // Structural self-check for tests and fuzzers: nullptr when the queues,
+    // the bitmap and the throttled list are consistent, else what is wrong.
+    [[nodiscard]] const char* check() const;
+
 private:
     Tcb* head_[priorities] = {};
     Tcb* tail_[priorities] = {};

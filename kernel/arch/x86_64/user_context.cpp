@@ -1,7 +1,6 @@
 #include "user_context.hpp"
 
 #include "cpu.hpp"
-#include "gdt.hpp"
 
 extern "C" void syscall_entry();
 extern "C" [[noreturn]] void enter_user_iret(const septum::arch::UserContext*, std::uint64_t cr3);
@@ -15,14 +14,6 @@ constexpr std::uint64_t efer_sce = 1u << 0;
 // Flags SYSCALL clears: TF, IF, DF, AC (the kernel runs with interrupts off).
 constexpr std::uint64_t sfmask = (1u << 8) | (1u << 9) | (1u << 10) | (1u << 18);
 }  // namespace
-
-UserContext initial_user_context() {
-    UserContext c{};
-    c.cs = selector::user_code;
-    c.ss = selector::user_data;
-    c.rflags = sanitise_rflags(0);
-    return c;
-}
 
 void syscall_init() {
     wrmsr(Msr::efer, rdmsr(Msr::efer) | efer_sce);

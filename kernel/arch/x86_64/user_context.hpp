@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "gdt.hpp"
+
 namespace septum::arch {
 
 struct UserContext {
@@ -30,12 +32,18 @@ inline constexpr std::uint64_t rflags_user_mask = 0xcd5;  // CF PF AF ZF SF DF O
 inline constexpr std::uint64_t rflags_if = 1u << 9;
 inline constexpr std::uint64_t rflags_fixed = 1u << 1;
 
-// A new thread's context: user segments, interrupts on, registers zero.
-UserContext initial_user_context();
-
 // Masks raw RFLAGS from user space to what user space may hold.
 constexpr std::uint64_t sanitise_rflags(std::uint64_t raw) {
     return (raw & rflags_user_mask) | rflags_if | rflags_fixed;
+}
+
+// A new thread's context: user segments, interrupts on, registers zero.
+constexpr UserContext initial_user_context() {
+    UserContext c{};
+    c.cs = selector::user_code;
+    c.ss = selector::user_data;
+    c.rflags = sanitise_rflags(0);
+    return c;
 }
 
 constexpr bool is_user_address(std::uint64_t a) { return a >= user_min && a < user_max; }

@@ -1,7 +1,10 @@
 #include "vspace.hpp"
 
-#include "cpu.hpp"
-#include "layout.hpp"
+// Angle brackets: the host build of the kernel core puts its simulated
+// machine (kernel/arch/host) first in the include path, and a quoted include
+// would find this directory's hardware versions first.
+#include <cpu.hpp>
+#include <layout.hpp>
 
 extern "C" std::uint64_t boot_pml4[512];
 

@@ -57,6 +57,7 @@
 namespace septum::abi {
 
 enum class Invocation : std::uint64_t {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): expands to an enumerator declaration
 #define SEPTUM_INVOCATION_ENUM(name, label, kind, args, results, summary) name = label,
     SEPTUM_INVOCATIONS(SEPTUM_INVOCATION_ENUM)
 #undef SEPTUM_INVOCATION_ENUM
@@ -69,6 +70,7 @@ enum class Invocation : std::uint64_t {
     X(exception, 2, "rip, vector, error_code", "Any other processor exception: #DE, #UD, #GP, ...")
 
 enum class Fault : std::uint64_t {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): expands to an enumerator declaration
 #define SEPTUM_FAULT_ENUM(name, label, words, summary) name = label,
     SEPTUM_FAULTS(SEPTUM_FAULT_ENUM)
 #undef SEPTUM_FAULT_ENUM

@@ -26,6 +26,7 @@
 namespace septum::abi {
 
 enum class Syscall : std::uint64_t {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): expands to an enumerator declaration
 #define SEPTUM_SYSCALL_ENUM(name, number, summary) name = number,
     SEPTUM_SYSCALLS(SEPTUM_SYSCALL_ENUM)
 #undef SEPTUM_SYSCALL_ENUM

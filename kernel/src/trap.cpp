@@ -1,0 +1,28 @@
+// What the kernel does with an exception or timer tick taken in user mode,
+// once the thread's registers are saved (entry.cpp on the machine; a test
+// or fuzzer on the simulated machine).
+#include "kernel.hpp"
+#include "septum/abi/invocation.hpp"
+
+namespace septum::kernel {
+
+namespace {
+constexpr std::uint64_t vector_nmi = 2;
+constexpr std::uint64_t vector_page_fault = 14;
+}  // namespace
+
+void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2) {
+    if (current == nullptr || vector == vector_nmi) {
+        return;  // an NMI is not the thread's doing
+    }
+    Tcb& t = *current;
+    if (vector == vector_page_fault) {
+        deliver_fault(t, static_cast<std::uint64_t>(abi::Fault::page_fault), t.context.rip, cr2, error_code);
+    } else {
+        deliver_fault(t, static_cast<std::uint64_t>(abi::Fault::exception), t.context.rip, vector, error_code);
+    }
+}
+
+void Kernel::handle_timer_tick() { scheduler.tick(current); }
+
+}  // namespace septum::kernel

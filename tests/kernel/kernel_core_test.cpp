@@ -1,0 +1,267 @@
+// The kernel core on the simulated machine (kernel/arch/host): syscalls and
+// invocations played by the test as the threads, kernel invariants checked
+// after each step.
+#include <gtest/gtest.h>
+
+#include "cpu.hpp"
+#include "interrupts.hpp"
+#include "physical.hpp"
+#include "pic.hpp"
+#include "septum/abi/invocation.hpp"
+#include "sim/sim_system.hpp"
+
+using namespace septum;
+using namespace septum::kernel;
+using namespace septum::kernel::sim;
+using septum::abi::Invocation;
+using septum::abi::MessageInfo;
+using septum::abi::Syscall;
+
+namespace {
+
+MessageInfo label(Invocation op, std::uint8_t length) { return MessageInfo{static_cast<std::uint64_t>(op), length, 0}; }
+
+class KernelCore : public ::testing::Test {
+protected:
+    void TearDown() override { EXPECT_EQ(check_kernel_invariants(sys), ""); }
+
+    // The thread the scheduler would run now.
+    Tcb& running() { return *sys.kernel().choose(); }
+
+    SimSystem sys;
+};
+
+TEST_F(KernelCore, HighestPriorityThreadRuns) { EXPECT_EQ(&running(), &sys.thread(thread_count - 1)); }
+
+TEST_F(KernelCore, UnknownSyscallIsRefused) {
+    Tcb& t = running();
+    t.context.rax = 99;
+    sys.kernel().current = &t;
+    sys.kernel().handle_syscall();
+    EXPECT_EQ(static_cast<Status>(t.context.rax), Status::invalid_argument);
+}
+
+TEST_F(KernelCore, LookupErrorsAreDistinct) {
+    Tcb& t = running();
+    EXPECT_EQ(sys.syscall(t, Syscall::signal, first_free_slot, {}).status, Status::empty_slot);
+    EXPECT_EQ(sys.syscall(t, Syscall::signal, std::uint64_t{1} << 63, {}).status, Status::guard_mismatch);
+    EXPECT_EQ(sys.syscall(t, Syscall::signal, slot_endpoint, {}).status, Status::wrong_kind);
+}
+
+TEST_F(KernelCore, CallAndReplyRecvCarryMessageAndBadge) {
+    Kernel& k = sys.kernel();
+    Tcb& server = running();
+    // Server waits on the endpoint; it blocks and the next thread runs.
+    sys.syscall(server, Syscall::recv, slot_endpoint, {});
+    ASSERT_EQ(server.state, ThreadState::blocked_recv);
+    // A badged copy for the client.
+    Tcb& client = running();
+    ASSERT_NE(&client, &server);
+    auto r = sys.syscall(client, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),
+                         {slot_endpoint, 64, first_free_slot, 64, 0x1f, 42});
+    ASSERT_EQ(r.status, Status::ok);
+    sys.syscall(client, Syscall::call, first_free_slot, MessageInfo{7, 2, 0}, {111, 222});
+    EXPECT_EQ(client.state, ThreadState::blocked_reply);
+    ASSERT_EQ(server.state, ThreadState::ready);
+    auto got = SimSystem::result_of(server);
+    EXPECT_EQ(got.badge, 42u);
+    EXPECT_EQ(got.info.label, 7u);
+    EXPECT_EQ(got.mr[0], 111u);
+    EXPECT_EQ(got.mr[1], 222u);
+    // The server replies and waits again; the client gets the reply.
+    k.current = &server;
+    sys.syscall(server, Syscall::reply_recv, slot_endpoint, MessageInfo{9, 1, 0}, {333});
+    EXPECT_EQ(server.state, ThreadState::blocked_recv);
+    auto reply = SimSystem::result_of(client);
+    EXPECT_EQ(client.state, ThreadState::ready);
+    EXPECT_EQ(reply.status, Status::ok);
+    EXPECT_EQ(reply.info.label, 9u);
+    EXPECT_EQ(reply.mr[0], 333u);
+}
+
+TEST_F(KernelCore, MintCannotAddRightsOrRebadge) {
+    Tcb& t = running();
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),
+                          {slot_endpoint, 64, first_free_slot, 64, 0x2, 5})
+                  .status,
+              Status::ok);  // write only, badge 5
+    EXPECT_EQ(sys.slot(first_free_slot).cap.rights, caps::Rights::write);
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),
+                          {first_free_slot, 64, first_free_slot + 1, 64, 0x1f, 6})
+                  .status,
+              Status::badge_already_set);
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),
+                          {first_free_slot, 64, first_free_slot + 1, 64, 0x1f, 0})
+                  .status,
+              Status::ok);
+    EXPECT_EQ(sys.slot(first_free_slot + 1).cap.rights, caps::Rights::write);  // rights only shrink
+    // Receiving needs the read right the minted capability lacks.
+    EXPECT_EQ(sys.syscall(t, Syscall::recv, first_free_slot + 1, {}).status, Status::insufficient_rights);
+}
+
+TEST_F(KernelCore, NotificationSignalWaitAndBoundReceive) {
+    Kernel& k = sys.kernel();
+    Tcb& waiter = running();
+    sys.syscall(waiter, Syscall::wait, slot_notification, {});
+    ASSERT_EQ(waiter.state, ThreadState::blocked_notify);
+    Tcb& signaller = running();
+    ASSERT_EQ(sys.syscall(signaller, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),
+                          {slot_notification, 64, first_free_slot, 64, 0x3, 0x10})
+                  .status,
+              Status::ok);
+    EXPECT_EQ(sys.syscall(signaller, Syscall::signal, first_free_slot, {}).status, Status::ok);
+    EXPECT_EQ(waiter.state, ThreadState::ready);
+    EXPECT_EQ(SimSystem::result_of(waiter).badge, 0x10u);
+    // Bound: a signal ends the waiter's endpoint receive.
+    k.current = &waiter;
+    ASSERT_EQ(sys.syscall(waiter, Syscall::call, slot_tcb_base + thread_count - 1,
+                          label(Invocation::tcb_bind_notification, 1), {slot_notification})
+                  .status,
+              Status::ok);
+    sys.syscall(waiter, Syscall::recv, slot_endpoint, {});
+    ASSERT_EQ(waiter.state, ThreadState::blocked_recv);
+    sys.syscall(running(), Syscall::signal, first_free_slot, {});
+    EXPECT_EQ(waiter.state, ThreadState::ready);
+    EXPECT_EQ(SimSystem::result_of(waiter).badge, 0x10u);
+}
+
+TEST_F(KernelCore, RetypeRevokeAndRetypeAgain) {
+    Tcb& t = running();
+    const auto ep_kind = static_cast<std::uint64_t>(caps::ObjectKind::endpoint);
+    auto retype = [&](std::uint64_t count) {
+        return sys
+            .syscall(t, Syscall::call, slot_untyped, label(Invocation::untyped_retype, 5),
+                     {ep_kind, 0, slot_cnode, first_free_slot, count})
+            .status;
+    };
+    ASSERT_EQ(retype(8), Status::ok);
+    EXPECT_EQ(sys.slot(first_free_slot + 7).cap.kind, caps::ObjectKind::endpoint);
+    EXPECT_EQ(retype(1), Status::slot_occupied);
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_revoke, 2), {slot_untyped, 64}).status,
+              Status::ok);
+    EXPECT_TRUE(sys.slot(first_free_slot).empty());
+    EXPECT_EQ(retype(8), Status::ok);
+    // Too few words, an unknown kind, a count beyond the CNode.
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_untyped, label(Invocation::untyped_retype, 4),
+                          {ep_kind, 0, slot_cnode, first_free_slot})
+                  .status,
+              Status::invalid_argument);
+    EXPECT_NE(
+        sys.syscall(t, Syscall::call, slot_untyped, label(Invocation::untyped_retype, 5), {999, 0, slot_cnode, 100, 1})
+            .status,
+        Status::ok);
+    EXPECT_NE(sys.syscall(t, Syscall::call, slot_untyped, label(Invocation::untyped_retype, 5),
+                          {ep_kind, 0, slot_cnode, 250, 10})
+                  .status,
+              Status::ok);
+}
+
+TEST_F(KernelCore, PageFaultGoesToTheFaultEndpointAndResumes) {
+    Kernel& k = sys.kernel();
+    Tcb& handler = running();
+    Tcb& victim = sys.thread(0);
+    // Configure the victim with the endpoint as its fault endpoint.
+    ASSERT_EQ(sys.syscall(handler, Syscall::call, slot_tcb_base, label(Invocation::tcb_configure, 5),
+                          {slot_cnode, slot_vspace, slot_ipc_buffer_base, ipc_buffer_address, slot_endpoint})
+                  .status,
+              Status::ok);
+    sys.syscall(handler, Syscall::recv, slot_endpoint, {});
+    ASSERT_EQ(handler.state, ThreadState::blocked_recv);
+    victim.context.rip = 0x401000;
+    victim.context.rdx = 0xfeed;  // a live register the fault must not clobber
+    k.current = &victim;
+    k.handle_user_exception(14, 0x6, 0xdead000);
+    EXPECT_EQ(victim.state, ThreadState::blocked_reply);
+    EXPECT_EQ(victim.context.rdx, 0xfeedu);
+    auto msg = SimSystem::result_of(handler);
+    EXPECT_EQ(msg.info.label, static_cast<std::uint64_t>(septum::abi::Fault::page_fault));
+    EXPECT_EQ(msg.mr[0], 0x401000u);
+    EXPECT_EQ(msg.mr[1], 0xdead000u);
+    EXPECT_EQ(msg.mr[2], 0x6u);
+    // Resume at a new address.
+    k.current = &handler;
+    sys.syscall(handler, Syscall::reply_recv, slot_endpoint, MessageInfo{0, 1, 0}, {0x402000});
+    EXPECT_EQ(victim.state, ThreadState::ready);
+    EXPECT_EQ(victim.context.rip, 0x402000u);
+    EXPECT_EQ(victim.context.rdx, 0xfeedu);
+}
+
+TEST_F(KernelCore, FaultWithoutHandlerSuspends) {
+    Kernel& k = sys.kernel();
+    Tcb& t = running();
+    k.current = &t;
+    k.handle_user_exception(6, 0, 0);
+    EXPECT_EQ(t.state, ThreadState::inactive);
+}
+
+TEST_F(KernelCore, WriteRegistersRefusesKernelAddresses) {
+    Tcb& t = running();
+    const auto write = [&](std::uint64_t rip) {
+        return sys
+            .syscall(t, Syscall::call, slot_tcb_base, label(Invocation::tcb_write_registers, 6),
+                     {rip, 0x7000, 0, 0, 0, 0})
+            .status;
+    };
+    EXPECT_EQ(write(0xffffffff80100000), Status::invalid_argument);
+    EXPECT_EQ(write(0x0000800000000000), Status::invalid_argument);
+    EXPECT_EQ(write(0), Status::invalid_argument);
+    EXPECT_EQ(write(0x400000), Status::ok);
+}
+
+TEST_F(KernelCore, BudgetThrottlesAndReplenishes) {
+    Kernel& k = sys.kernel();
+    Tcb& t = running();
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_sched_context, label(Invocation::sched_context_configure, 2), {2, 10})
+                  .status,
+              Status::ok);
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_tcb_base + thread_count - 1,
+                          label(Invocation::tcb_set_sched_context, 1), {slot_sched_context})
+                  .status,
+              Status::ok);
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_sched_context, label(Invocation::sched_context_configure, 2), {11, 10})
+                  .status,
+              Status::invalid_argument);
+    unsigned ran = 0;
+    for (unsigned tick = 0; tick < 30; ++tick) {
+        k.current = k.choose();
+        ran += k.current == &t ? 1 : 0;
+        k.handle_timer_tick();
+        ASSERT_EQ(check_kernel_invariants(sys), "");
+    }
+    // 2 ticks of budget in each 10-tick period, over 30 ticks.
+    EXPECT_LE(ran, 7u);
+    EXPECT_GE(ran, 4u);
+}
+
+TEST_F(KernelCore, InterruptSignalsItsNotification) {
+    Kernel& k = sys.kernel();
+    Tcb& t = running();
+    ASSERT_EQ(
+        sys.syscall(t, Syscall::call, slot_irq, label(Invocation::irq_handler_set_notification, 1), {slot_notification})
+            .status,
+        Status::ok);
+    EXPECT_FALSE(arch::pic::sim::masked[4]);
+    sys.syscall(t, Syscall::wait, slot_notification, {});
+    ASSERT_EQ(t.state, ThreadState::blocked_notify);
+    arch::raise(arch::pic::vector_base + 4);
+    EXPECT_EQ(t.state, ThreadState::ready);
+    EXPECT_TRUE(arch::pic::sim::masked[4]);  // until acknowledged
+    k.current = &t;
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_irq, label(Invocation::irq_handler_ack, 0)).status, Status::ok);
+    EXPECT_FALSE(arch::pic::sim::masked[4]);
+}
+
+TEST_F(KernelCore, IoPortsOnlyInsideTheRange) {
+    Tcb& t = running();
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_ports, label(Invocation::io_port_out, 3), {0x3f8, 1, 'x'}).status,
+              Status::ok);
+    EXPECT_EQ(arch::sim::ports[0x3f8], 'x');
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_ports, label(Invocation::io_port_out, 3), {0x3f7, 1, 'x'}).status,
+              Status::invalid_argument);
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_ports, label(Invocation::io_port_out, 3), {0x3fe, 4, 0}).status,
+              Status::invalid_argument);
+    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_ports, label(Invocation::io_port_out, 3), {0x3f8, 3, 0}).status,
+              Status::invalid_argument);
+}
+
+}  // namespace
