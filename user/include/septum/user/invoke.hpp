@@ -11,10 +11,14 @@
 
 namespace septum::user {
 
-// The calling thread's IPC buffer (set by the runtime at start).
+// The calling thread's IPC buffer, found from its stack pointer
+// (user/layout.hpp).
 abi::IpcBuffer* ipc_buffer();
-void set_ipc_buffer(abi::IpcBuffer* buffer);
 
 Reply invoke(CPtr object, abi::Invocation op, std::initializer_list<std::uint64_t> args);
+
+// A message with the label and words given: the first four in registers,
+// the rest written to the calling thread's IPC buffer.
+Message message(std::uint64_t label, std::initializer_list<std::uint64_t> words);
 
 }  // namespace septum::user

@@ -1,0 +1,87 @@
+#include "env.hpp"
+
+#include <cstring>
+
+#include "septum/caps/capability.hpp"
+#include "septum/user/invoke.hpp"
+#include "septum/user/vspace.hpp"
+#include "sites.hpp"
+
+namespace septum::roottask {
+
+using caps::ObjectKind;
+using user::invoke;
+
+namespace {
+// Where remote pages are prepared before they move to the other space.
+constexpr unsigned staging_page = 511;
+}  // namespace
+
+Result<CPtr> Env::copy(CPtr src) {
+    const Result<CPtr> dest = slot();
+    SEPTUM_TRY(dest);
+    SEPTUM_TRY(invoke(root_cnode, abi::Invocation::cnode_copy, {src, 64, dest.value(), 64}).status);
+    return dest.value();
+}
+
+Result<CPtr> Env::mint(CPtr src, std::uint64_t rights, std::uint64_t data) {
+    const Result<CPtr> dest = slot();
+    SEPTUM_TRY(dest);
+    SEPTUM_TRY(invoke(root_cnode, abi::Invocation::cnode_mint, {src, 64, dest.value(), 64, rights, data}).status);
+    return dest.value();
+}
+
+Result<CPtr> Env::map_new(std::uint64_t vaddr, std::uint64_t rights) {
+    return user::map_new_frame(*pool, root_vspace, vaddr, rights);
+}
+
+Status Env::spawn(user::Thread& t, void (*fn)(std::uint64_t), std::uint64_t arg, std::uint8_t priority,
+                  CPtr fault_endpoint) {
+    const user::ThreadSpec spec{root_cnode, root_vspace, next_window++, priority, fault_endpoint, true};
+    SEPTUM_TRY(t.create(*pool, spec));
+    return t.start(fn, arg);
+}
+
+namespace {
+
+// Copies `bytes` into a new frame and maps it at vaddr in pml4.
+Status map_remote_copy(Env& env, CPtr pml4, std::uint64_t vaddr, const void* bytes, std::size_t n,
+                       std::uint64_t rights) {
+    const Result<CPtr> frame = env.map_new(scratch(staging_page), user::rw);
+    SEPTUM_TRY(frame);
+    std::memcpy(reinterpret_cast<void*>(scratch(staging_page)), bytes, n);
+    SEPTUM_TRY(user::unmap_frame(frame.value()));
+    return user::map_frame(*env.pool, pml4, frame.value(), vaddr, rights);
+}
+
+}  // namespace
+
+Status map_remote_word(Env& env, CPtr pml4, std::uint64_t vaddr, std::uint64_t value) {
+    return map_remote_copy(env, pml4, vaddr, &value, sizeof value, user::rw);
+}
+
+Status make_remote(Env& env, RemoteSpace& r, CPtr endpoint, std::uint8_t priority, CPtr fault_endpoint) {
+    const Result<CPtr> pml4 = env.make(ObjectKind::pml4);
+    const Result<CPtr> cnode = env.make(ObjectKind::cnode, second_level_radix);
+    SEPTUM_TRY(pml4);
+    SEPTUM_TRY(cnode);
+    r.pml4 = pml4.value();
+    r.cnode = cnode.value();
+    // The thread's CSpace root: the same CNode with a guard that makes
+    // depth-64 addresses resolve in one level.
+    const Result<CPtr> root = env.mint(r.cnode, rights_all, caps::encode_guard(0, 64 - second_level_radix));
+    SEPTUM_TRY(root);
+    SEPTUM_TRY(
+        invoke(env.alias, abi::Invocation::cnode_mint,
+               {endpoint, alias_root_depth, second_level(r.cnode, RemoteSpace::endpoint_slot), 64, right_read, 0})
+            .status);
+    for (std::uint64_t page = address_of(__remote_text_start); page < address_of(__remote_text_end);
+         page += user::page_size) {
+        SEPTUM_TRY(map_remote_copy(env, r.pml4, page, reinterpret_cast<const void*>(page), user::page_size, user::rx));
+    }
+    const user::ThreadSpec spec{root.value(), r.pml4, env.next_window++, priority, fault_endpoint, false};
+    SEPTUM_TRY(r.thread.create(*env.pool, spec));
+    return r.thread.start_at(address_of(remote_server), RemoteSpace::endpoint_slot, 0, 0);
+}
+
+}  // namespace septum::roottask

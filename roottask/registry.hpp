@@ -1,0 +1,29 @@
+// The test groups, one file each in tests/, run in this order.
+#pragma once
+
+#include "env.hpp"
+
+namespace septum::roottask {
+
+extern const TestGroup ipc_tests;
+extern const TestGroup remote_tests;
+extern const TestGroup notify_tests;
+extern const TestGroup cspace_tests;
+extern const TestGroup untyped_tests;
+extern const TestGroup vspace_tests;
+extern const TestGroup fault_tests;
+extern const TestGroup sched_tests;
+extern const TestGroup error_syscall_tests;
+extern const TestGroup error_invoke_tests;
+extern const TestGroup bench_tests;
+
+inline const TestGroup* const all_groups[] = {
+    &ipc_tests,   &remote_tests, &notify_tests,        &cspace_tests,       &untyped_tests, &vspace_tests,
+    &fault_tests, &sched_tests,  &error_syscall_tests, &error_invoke_tests, &bench_tests,
+};
+
+// Defines a group from an array of TestCase.
+#define SEPTUM_TEST_GROUP(name, cases) \
+    const TestGroup name { cases, sizeof(cases) / sizeof((cases)[0]) }
+
+}  // namespace septum::roottask
