@@ -55,6 +55,17 @@ struct ErrorCase {
     Status want;
 };
 
+// The first case that returned another status than wanted, or nullptr.
+template <std::size_t n>
+const ErrorCase* first_mismatch(const ErrorCase (&cases)[n]) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (cases[i].got != cases[i].want) {
+            return &cases[i];
+        }
+    }
+    return nullptr;
+}
+
 // One check for a list of error paths: PASS naming them all, or FAIL at
 // the first that returned something else.
 template <std::size_t n>

@@ -1,6 +1,6 @@
 // Scheduling: strict priorities, preemption when a higher-priority thread
 // becomes ready, round robin among equals by yield and by the timer.
-// Budgets (SchedContext) and interrupt delivery are not in the kernel yet.
+// Budgets: a SchedContext limits a thread to a share of the CPU.
 #include "registry.hpp"
 #include "tests/common.hpp"
 
@@ -211,26 +211,88 @@ void priority_limit(Env& env) {
         user::status_name(r.equal), user::status_name(too_high));
 }
 
-void budget(Env& env) {
-    env.report->skip("sched.budget",
-                     "SchedContext budgets are not enforced by the kernel yet (tcb_set_sched_context and "
-                     "sched_context_configure are not implemented)");
+// A SchedContext limits a thread to its budget in every period, whatever
+// its priority: a lower-priority spinner runs while the limited one, which
+// never blocks, is out of budget.
+struct Budgeted {
+    volatile std::uint64_t low_count = 0;
+    volatile std::uint64_t changes = 0;
+    volatile std::uint64_t iterations = 0;
+    CPtr done = 0;
+};
+
+constexpr std::uint64_t wanted_changes = 3;
+
+void limited_spinner(std::uint64_t arg) {
+    auto& b = *reinterpret_cast<Budgeted*>(arg);
+    std::uint64_t last = b.low_count;
+    std::uint64_t i = 0;
+    for (; i < spin_limit && b.changes < wanted_changes; ++i) {
+        if (b.low_count != last) {
+            last = b.low_count;
+            b.changes = b.changes + 1;
+        }
+    }
+    b.iterations = i;
+    (void)user::signal(b.done);
 }
 
-void irq(Env& env) {
-    env.report->skip("irq.delivery",
-                     "interrupt delivery to user space is not implemented yet (irq_handler_set_notification, "
-                     "irq_handler_ack)");
+void unlimited_spinner(std::uint64_t arg) {
+    auto& b = *reinterpret_cast<Budgeted*>(arg);
+    for (;;) {
+        b.low_count = b.low_count + 1;
+    }
+}
+
+void budget(Env& env) {
+    const char* name = "sched.budget";
+    Budgeted b;
+    Badged done;
+    const Result<CPtr> sc = env.make(ObjectKind::sched_context);
+    const Result<CPtr> sc2 = env.make(ObjectKind::sched_context);
+    user::Thread limited, spinner, other;
+    if (!env.report->setup(sc, name, "SchedContext") || !env.report->setup(sc2, name, "SchedContext") ||
+        !env.report->setup(make_badged(env, ObjectKind::notification, 1, done), name, "notification") ||
+        !env.report->setup(limited.create(*env.pool, {root_cnode, root_vspace, env.next_window++, 100}), name,
+                           "thread") ||
+        !env.report->setup(other.create(*env.pool, {root_cnode, root_vspace, env.next_window++, 100}), name,
+                           "thread")) {
+        return;
+    }
+    b.done = done.badged;
+    const ErrorCase paths[] = {
+        {"budget above the period", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {3, 2}).status,
+         Status::invalid_argument},
+        {"budget 0 in a period", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {0, 2}).status,
+         Status::invalid_argument},
+        {"one tick in four", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {1, 4}).status,
+         Status::ok},
+        {"bind a Notification",
+         user::invoke(limited.tcb(), abi::Invocation::tcb_set_sched_context, {done.object}).status, Status::wrong_kind},
+        {"bind", user::invoke(limited.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status, Status::ok},
+        {"bind to a second thread",
+         user::invoke(other.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status, Status::slot_occupied},
+    };
+    if (const ErrorCase* c = first_mismatch(paths)) {
+        env.report->check(false, name, "{}: got {}, want {}", c->what, user::status_name(c->got),
+                          user::status_name(c->want));
+        return;
+    }
+    if (!env.report->setup(limited.start(limited_spinner, reinterpret_cast<std::uint64_t>(&b)), name, "start") ||
+        !env.report->setup(env.spawn(spinner, unlimited_spinner, &b, 50), name, "thread")) {
+        return;
+    }
+    (void)user::wait(done.object);
+    env.report->check(b.changes >= wanted_changes && b.iterations < spin_limit, name,
+                      "a priority-50 spinner ran {} times while a priority-100 one with 1 tick in 4 never blocked "
+                      "(want {}), after {} iterations; {} configuration errors as expected",
+                      b.changes, wanted_changes, b.iterations, sizeof(paths) / sizeof(paths[0]) - 2);
 }
 
 const TestCase group[] = {
-    {"sched.priority-order", priority_order},
-    {"sched.preempt", preempt},
-    {"sched.yield-round-robin", yield_round_robin},
-    {"sched.timer-round-robin", timer_round_robin},
-    {"sched.priority-limit", priority_limit},
-    {"sched.budget", budget},
-    {"irq.delivery", irq},
+    {"sched.priority-order", priority_order},       {"sched.preempt", preempt},
+    {"sched.yield-round-robin", yield_round_robin}, {"sched.timer-round-robin", timer_round_robin},
+    {"sched.priority-limit", priority_limit},       {"sched.budget", budget},
 };
 
 }  // namespace

@@ -140,12 +140,7 @@ void refused(Env& env) {
                              std::uint64_t count) {
         return invoke(u.value(), Invocation::untyped_retype, {raw_kind(kind), size, cnode, offset, count}).status;
     };
-    struct Case {
-        const char* what;
-        Status got;
-        Status want;
-    };
-    const Case cases[] = {
+    const ErrorCase cases[] = {
         {"CNode too big", attempt(ObjectKind::cnode, 12, root_cnode, d, 1), Status::not_enough_memory},
         {"17 frames", attempt(ObjectKind::frame_4k, 0, root_cnode, d, 17), Status::not_enough_memory},
         {"a 2 MiB frame", attempt(ObjectKind::frame_2m, 0, root_cnode, d, 1), Status::not_enough_memory},
@@ -167,12 +162,10 @@ void refused(Env& env) {
          invoke(root_tcb, Invocation::untyped_retype, {raw_kind(ObjectKind::endpoint), 0, root_cnode, d, 1}).status,
          Status::invalid_argument},
     };
-    for (std::size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-        if (cases[i].got != cases[i].want) {
-            env.report->check(false, name, "{}: got {}, want {}", cases[i].what, user::status_name(cases[i].got),
-                              user::status_name(cases[i].want));
-            return;
-        }
+    if (const ErrorCase* c = first_mismatch(cases)) {
+        env.report->check(false, name, "{}: got {}, want {}", c->what, user::status_name(c->got),
+                          user::status_name(c->want));
+        return;
     }
     // Nothing was made by any of them: the whole Untyped is still free.
     const Status whole = attempt(ObjectKind::frame_4k, 0, root_cnode, d, 1);
