@@ -51,6 +51,10 @@ public:
     void handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2);
     void handle_timer_tick();
 
+    // --- the IPC fast path (fastpath.cpp): true when it handled the call ----
+    bool fast_call(Tcb& caller);
+    bool fast_reply_recv(Tcb& server);
+
     // --- IPC (ipc.cpp) -------------------------------------------------------
     struct SendOptions {
         std::uint64_t badge;

@@ -15,6 +15,7 @@ void Scheduler::enqueue(Tcb& t) {
     t.next = nullptr;
     t.prev = tail_[p];
     t.queue_owner = nullptr;
+    t.in_ready_queue = true;
     (tail_[p] != nullptr ? tail_[p]->next : head_[p]) = &t;
     tail_[p] = &t;
     bitmap_[p / 64] |= std::uint64_t{1} << (p % 64);
@@ -23,9 +24,7 @@ void Scheduler::enqueue(Tcb& t) {
     }
 }
 
-bool Scheduler::is_queued(const Tcb& t) const {
-    return t.queue_owner == nullptr && (t.prev != nullptr || head_[t.priority] == &t);
-}
+bool Scheduler::is_queued(const Tcb& t) const { return t.in_ready_queue; }
 
 void Scheduler::remove(Tcb& t) {
     if (!is_queued(t)) {
@@ -35,6 +34,7 @@ void Scheduler::remove(Tcb& t) {
     (t.prev != nullptr ? t.prev->next : head_[p]) = t.next;
     (t.next != nullptr ? t.next->prev : tail_[p]) = t.prev;
     t.next = t.prev = nullptr;
+    t.in_ready_queue = false;
     if (head_[p] == nullptr) {
         bitmap_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
     }
@@ -52,6 +52,10 @@ Tcb* Scheduler::choose() const {
 
 void Scheduler::rotate(Tcb& t) {
     if (!is_queued(t)) {
+        return;
+    }
+    if (head_[t.priority] == &t && t.next == nullptr) {
+        t.timeslice_left = timeslice_ticks;  // alone at its priority: the queue stays as it is
         return;
     }
     remove(t);
@@ -187,7 +191,8 @@ const char* Scheduler::check() const {
         }
         const Tcb* prev = nullptr;
         for (const Tcb* t = head_[p]; t != nullptr; prev = t, t = t->next) {
-            if (t->prev != prev || t->priority != p || t->state != ThreadState::ready || t->queue_owner != nullptr) {
+            if (t->prev != prev || t->priority != p || t->state != ThreadState::ready || t->queue_owner != nullptr ||
+                !t->in_ready_queue) {
                 return "a ready queue entry is inconsistent";
             }
             if (t->sched_context != nullptr && t->sched_context->throttled) {

@@ -33,9 +33,10 @@ struct Tcb {
 
     ThreadState state;
     std::uint8_t priority;
-    bool fast_return;    // entered by SYSCALL: SYSRET may return to it
-    bool ipc_is_call;    // blocked_send by a Call: wants a reply
-    bool ipc_can_grant;  // blocked_send through a capability with the grant right
+    bool fast_return;     // entered by SYSCALL: SYSRET may return to it
+    bool ipc_is_call;     // blocked_send by a Call: wants a reply
+    bool ipc_can_grant;   // blocked_send through a capability with the grant right
+    bool in_ready_queue;  // kept by the scheduler: next/prev link the ready queue
 
     // Ready-queue or IPC-queue links: a thread is in at most one queue.
     Tcb* next;

@@ -1,0 +1,107 @@
+// The IPC fast path: Call and ReplyRecv in their common case, as seL4 does
+// it. It does what the general path (syscall.cpp, ipc.cpp) would do, only
+// for the shapes that need no more: the capability is in a one-level CSpace,
+// the message fits in registers with no capability attached, and a partner
+// is already waiting. Anything else returns false, untouched, and the
+// general path handles it. Tests and the fuzzer run both paths; the
+// invariants do not tell them apart.
+#include "kernel.hpp"
+#include "physical.hpp"
+
+namespace septum::kernel {
+
+namespace {
+
+using caps::ObjectKind;
+using caps::Rights;
+
+// The slot for a depth-64 address in a CSpace whose root CNode resolves all
+// 64 bits at once (guard + radix = 64), as the root task's and most servers'
+// do; nullptr for any other shape (the general lookup decides those).
+const caps::Slot* one_level_lookup(Kernel& k, const Tcb& t, std::uint64_t raw_cptr) {
+    const caps::Capability& root = t.cspace().cap;
+    if (root.kind != ObjectKind::cnode || root.guard_bits + root.radix() != 64) {
+        return nullptr;
+    }
+    const std::uint8_t radix = root.radix();
+    if ((raw_cptr >> radix) != root.guard) {
+        return nullptr;
+    }
+    return k.cnode_slots(root.object) + (raw_cptr & ((std::uint64_t{1} << radix) - 1));
+}
+
+bool has(const caps::Capability& c, Rights r) { return caps::is_subset(r, c.rights); }
+
+// Copies the register part of a message (length <= 4, no capabilities).
+void copy_registers(const Tcb& from, Tcb& to, std::uint64_t info, std::uint64_t badge) {
+    to.context.rdx = from.context.rdx;
+    to.context.r8 = from.context.r8;
+    to.context.r9 = from.context.r9;
+    to.context.r10 = from.context.r10;
+    to.context.rsi = info;
+    to.context.rdi = badge;
+    to.context.rax = static_cast<std::uint64_t>(Status::ok);
+}
+
+// Message info words the fast path takes: no extra capabilities and at most
+// the register words. Returns the info to deliver (label, length), or ~0.
+std::uint64_t register_only(std::uint64_t raw_info) {
+    const abi::MessageInfo info = abi::MessageInfo::decode(raw_info);
+    if (info.extra_caps != 0 || info.length > abi::register_message_count) {
+        return ~std::uint64_t{0};
+    }
+    return abi::MessageInfo{info.label, info.length, 0}.encode();
+}
+
+}  // namespace
+
+bool Kernel::fast_call(Tcb& caller) {
+    const std::uint64_t info = register_only(caller.context.rsi);
+    if (info == ~std::uint64_t{0} || caller.fault_pending) {
+        return false;
+    }
+    const caps::Slot* slot = one_level_lookup(*this, caller, caller.context.rdi);
+    if (slot == nullptr || slot->cap.kind != ObjectKind::endpoint ||
+        !has(slot->cap, Rights::write | Rights::grant_reply)) {
+        return false;
+    }
+    auto* ep = physical_pointer<Endpoint>(slot->cap.object);
+    if (!ep->has_receiver() || ep->queue.head->caller != nullptr) {
+        return false;  // nobody waiting, or one with an unanswered call: general path
+    }
+    Tcb& receiver = *ep->queue.pop();
+    copy_registers(caller, receiver, info, slot->cap.badge);
+    scheduler.remove(caller);
+    caller.state = ThreadState::blocked_reply;
+    caller.callee = &receiver;
+    receiver.caller = &caller;
+    scheduler.make_ready(receiver);
+    return true;
+}
+
+bool Kernel::fast_reply_recv(Tcb& server) {
+    Tcb* client = server.caller;
+    const std::uint64_t info = register_only(server.context.rsi);
+    if (client == nullptr || client->fault_pending || info == ~std::uint64_t{0}) {
+        return false;
+    }
+    const caps::Slot* slot = one_level_lookup(*this, server, server.context.rdi);
+    if (slot == nullptr || slot->cap.kind != ObjectKind::endpoint || !has(slot->cap, Rights::read)) {
+        return false;
+    }
+    auto* ep = physical_pointer<Endpoint>(slot->cap.object);
+    const Notification* bound = server.bound_notification;
+    if (ep->has_sender() || (bound != nullptr && bound->word != 0)) {
+        return false;  // the receive would not block: general path
+    }
+    copy_registers(server, *client, info, 0);
+    server.caller = nullptr;
+    client->callee = nullptr;
+    scheduler.make_ready(*client);
+    scheduler.remove(server);
+    server.state = ThreadState::blocked_recv;
+    ep->queue.append(server, ep);
+    return true;
+}
+
+}  // namespace septum::kernel
