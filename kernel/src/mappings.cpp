@@ -2,30 +2,34 @@
 
 namespace septum::kernel {
 
-void Mappings::init(Mapping* records, std::uint64_t* root_bits, std::uint64_t frames) {
+void Mappings::init(Mapping* records, std::uint32_t* generations, std::uint64_t frames) {
     records_ = records;
-    root_bits_ = root_bits;
+    generations_ = generations;
     frames_ = frames;
 }
 
 std::uint64_t Mappings::bytes_needed(std::uint64_t frames) {
-    return frames * sizeof(Mapping) + (frames + 63) / 64 * sizeof(std::uint64_t);
+    return frames * (sizeof(Mapping) + sizeof(std::uint32_t));
 }
 
 const Mapping* Mappings::find(std::uint64_t phys) const {
     const std::uint64_t i = phys >> 12;
-    if (i >= frames_ || records_[i].pml4 == 0 || !root_live(records_[i].pml4)) {
+    if (i >= frames_) {
         return nullptr;
     }
-    return &records_[i];
+    const Mapping& m = records_[i];
+    if (m.pml4 == 0 || !root_live(m.pml4) || generations_[m.pml4 >> 12] != m.generation) {
+        return nullptr;
+    }
+    return &m;
 }
 
 bool Mappings::set(std::uint64_t phys, std::uint64_t pml4, std::uint64_t vaddr, std::uint8_t level) {
     const std::uint64_t i = phys >> 12;
-    if (i >= frames_) {
+    if (i >= frames_ || (pml4 >> 12) >= frames_) {
         return false;
     }
-    records_[i] = Mapping{pml4, vaddr, level};
+    records_[i] = Mapping{pml4, vaddr, generations_[pml4 >> 12], level};
     return true;
 }
 
@@ -38,16 +42,15 @@ void Mappings::clear(std::uint64_t phys) {
 
 void Mappings::set_root_live(std::uint64_t pml4, bool live) {
     const std::uint64_t i = pml4 >> 12;
-    if (i >= frames_) {
+    if (i >= frames_ || root_live(pml4) == live) {
         return;
     }
-    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
-    root_bits_[i / 64] = live ? (root_bits_[i / 64] | bit) : (root_bits_[i / 64] & ~bit);
+    ++generations_[i];  // odd: live; even: dead. Either way every old record is now stale.
 }
 
 bool Mappings::root_live(std::uint64_t pml4) const {
     const std::uint64_t i = pml4 >> 12;
-    return i < frames_ && (root_bits_[i / 64] & (std::uint64_t{1} << (i % 64))) != 0;
+    return i < frames_ && (generations_[i] & 1) != 0;
 }
 
 }  // namespace septum::kernel

@@ -265,3 +265,47 @@ TEST_F(KernelCore, IoPortsOnlyInsideTheRange) {
 }
 
 }  // namespace
+
+namespace {
+
+// A PML4 destroyed and remade in the same memory: mappings recorded in the
+// old address space must not count in the new one (found by the in-system
+// test vspace.pml4-reuse).
+TEST_F(KernelCore, MappingsDieWithTheirAddressSpace) {
+    Kernel& k = sys.kernel();
+    Tcb& t = running();
+    const auto retype = [&](std::uint64_t untyped, caps::ObjectKind kind, std::uint64_t size, std::uint64_t slot) {
+        return sys
+            .syscall(t, Syscall::call, untyped, label(Invocation::untyped_retype, 5),
+                     {static_cast<std::uint64_t>(kind), size, slot_cnode, slot, 1})
+            .status;
+    };
+    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::frame_4k, 0, 40), Status::ok);
+    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::pdpt, 0, 42), Status::ok);
+    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::page_directory, 0, 43), Status::ok);
+    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::page_table, 0, 44), Status::ok);
+    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::untyped, 12, 45), Status::ok);
+    ASSERT_EQ(retype(45, caps::ObjectKind::pml4, 0, 41), Status::ok);
+    const std::uint64_t va = 0x10000000;
+    for (std::uint64_t table = 42; table <= 44; ++table) {
+        ASSERT_EQ(sys.syscall(t, Syscall::call, table, label(Invocation::page_table_map, 2), {41, va}).status,
+                  Status::ok);
+    }
+    ASSERT_EQ(sys.syscall(t, Syscall::call, 40, label(Invocation::frame_map, 3), {41, va, 3}).status, Status::ok);
+    const std::uint64_t old_pml4 = sys.slot(41).cap.object;
+    ASSERT_NE(k.mappings.find(sys.slot(40).cap.object), nullptr);
+    // Destroy the address space, then make a new PML4 in the same memory.
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_delete, 2), {41, 64}).status,
+              Status::ok);
+    EXPECT_EQ(k.mappings.find(sys.slot(40).cap.object), nullptr);
+    ASSERT_EQ(retype(45, caps::ObjectKind::pml4, 0, 41), Status::ok);
+    ASSERT_EQ(sys.slot(41).cap.object, old_pml4);
+    EXPECT_EQ(k.mappings.find(sys.slot(40).cap.object), nullptr);
+    // The frame maps again; the new address space has no tables yet.
+    EXPECT_EQ(sys.syscall(t, Syscall::call, 40, label(Invocation::frame_map, 3), {41, va, 3}).status,
+              Status::depth_mismatch);
+    EXPECT_EQ(sys.syscall(t, Syscall::call, 44, label(Invocation::page_table_map, 2), {41, va}).status,
+              Status::depth_mismatch);
+}
+
+}  // namespace

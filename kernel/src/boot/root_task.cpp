@@ -279,7 +279,7 @@ bool init_mappings(Kernel& k, septum::boot::FreeMemory& memory) {
     }
     std::memset(physical_pointer<void>(phys), 0, std::size_t{1} << bits);
     auto* records = physical_pointer<Mapping>(phys);
-    k.mappings.init(records, reinterpret_cast<std::uint64_t*>(records + frames), frames);
+    k.mappings.init(records, reinterpret_cast<std::uint32_t*>(records + frames), frames);
     return true;
 }
 

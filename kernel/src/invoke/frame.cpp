@@ -38,6 +38,9 @@ Status map_frame(Kernel& k, const Tcb& caller, const caps::Capability& frame, co
     if (k.mappings.find(frame.object) != nullptr) {
         return Status::slot_occupied;  // a frame is mapped in one place at a time
     }
+    if (!k.mappings.covers(frame.object) || !k.mappings.covers(vspace->cap.object)) {
+        return Status::out_of_range;  // no record could find this mapping again to remove it
+    }
     const bool large = frame.kind == ObjectKind::frame_2m;
     const arch::vspace::FrameRights fr{caps::is_subset(Rights::write, wanted),
                                        caps::is_subset(Rights::execute, wanted)};
@@ -82,6 +85,9 @@ Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation o
     }
     if (k.mappings.find(slot.cap.object) != nullptr) {
         return Status::slot_occupied;
+    }
+    if (!k.mappings.covers(slot.cap.object) || !k.mappings.covers(vspace->cap.object)) {
+        return Status::out_of_range;
     }
     const arch::vspace::Level level = level_of(slot.cap.kind);
     SEPTUM_TRY(arch::vspace::map_table(vspace->cap.object, a[1], level, slot.cap.object));

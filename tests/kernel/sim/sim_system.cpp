@@ -33,7 +33,7 @@ SimSystem::SimSystem() {
     Kernel& k = kernel::kernel;
     const std::uint64_t mapping_frames = memory_bytes >> 12;
     mapping_records_ = std::make_unique<Mapping[]>(mapping_frames);
-    mapping_roots_ = std::make_unique<std::uint64_t[]>((mapping_frames + 63) / 64);
+    mapping_roots_ = std::make_unique<std::uint32_t[]>(mapping_frames);
     k.mappings.init(mapping_records_.get(), mapping_roots_.get(), mapping_frames);
 
     // The root CNode holds its own capability: clear it before placing.

@@ -59,7 +59,7 @@ private:
 
     std::uint8_t* memory_ = nullptr;
     std::unique_ptr<Mapping[]> mapping_records_;
-    std::unique_ptr<std::uint64_t[]> mapping_roots_;
+    std::unique_ptr<std::uint32_t[]> mapping_roots_;
     std::uint64_t next_free_ = 0x100000;
     Tcb* threads_[thread_count] = {};
 };
