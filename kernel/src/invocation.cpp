@@ -11,6 +11,18 @@ caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status&
     return r.value();
 }
 
+Status reap_pending(Kernel& k, Tcb& caller) {
+    if (!k.authority.destruction_pending()) {
+        return Status::ok;
+    }
+    caps::Budget budget{operation_budget};
+    const Status s = k.authority.reap(budget);
+    if (s == Status::preempted) {
+        caller.context.rip -= syscall_instruction_length;
+    }
+    return s;
+}
+
 Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& info) {
     const Arguments args(caller, info);
     const auto op = static_cast<abi::Invocation>(info.label);

@@ -33,6 +33,18 @@ Status invoke_sched_context(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invoc
 Status invoke_irq(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_io_port(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 
+// Long operations (revoke, the reaper) run in steps of this many units;
+// when a step runs out, the caller's rip is set back over its SYSCALL so
+// that it runs the same syscall again, and pending interrupts are taken
+// in between (the kernel is not preempted, the operation is).
+inline constexpr std::uint64_t operation_budget = 256;
+inline constexpr std::uint64_t syscall_instruction_length = 2;
+
+// Finishes destruction a delete left pending (a CNode's slots wait for the
+// reaper) by one bounded step; `preempted` (with the caller set to run its
+// syscall again) while work remains.
+Status reap_pending(Kernel& k, Tcb& caller);
+
 // Looks up an address (depth 64) in the caller's CSpace.
 caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error);
 

@@ -4,12 +4,6 @@ namespace septum::kernel {
 
 namespace {
 
-// Revoke runs in steps of this many capabilities; when the budget runs out
-// the caller re-executes its syscall, and pending interrupts are taken in
-// between (the kernel is not preempted, the operation is).
-constexpr std::uint64_t revoke_budget = 256;
-constexpr std::uint64_t syscall_instruction_length = 2;
-
 caps::Address address(std::uint64_t raw_cptr, std::uint64_t raw_depth) { return caps::Address{raw_cptr, raw_depth}; }
 
 }  // namespace
@@ -27,13 +21,26 @@ Status invoke_cnode(Kernel& k, Tcb& caller, caps::Slot& root, abi::Invocation op
         case abi::Invocation::cnode_mutate:
             return a.has(6) ? auth.mutate(root, address(a[0], a[1]), address(a[2], a[3]), a[4], a[5])
                             : Status::invalid_argument;
-        case abi::Invocation::cnode_delete:
-            return a.has(2) ? auth.remove(root, address(a[0], a[1])) : Status::invalid_argument;
+        case abi::Invocation::cnode_delete: {
+            if (!a.has(2)) {
+                return Status::invalid_argument;
+            }
+            // Deleting the last capability to a CNode only queues it for
+            // the reaper; without this nothing but a later revoke would
+            // destroy what it holds. Earlier pending work is finished first
+            // (restartably: the delete has not happened yet), this one's
+            // by one more step, and any rest by the next delete or retype.
+            SEPTUM_TRY(reap_pending(k, caller));
+            SEPTUM_TRY(auth.remove(root, address(a[0], a[1])));
+            caps::Budget budget{operation_budget};
+            (void)auth.reap(budget);
+            return Status::ok;
+        }
         case abi::Invocation::cnode_revoke: {
             if (!a.has(2)) {
                 return Status::invalid_argument;
             }
-            caps::Budget budget{revoke_budget};
+            caps::Budget budget{operation_budget};
             const Status s = auth.revoke(root, address(a[0], a[1]), budget);
             if (s == Status::preempted) {
                 // Run the same syscall again when the thread next runs.

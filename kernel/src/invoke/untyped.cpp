@@ -9,6 +9,9 @@ Status invoke_untyped(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation 
     if (!args.has(5)) {
         return Status::invalid_argument;
     }
+    // The watermark resets only when nothing made from the Untyped lives:
+    // objects still held in a deleted CNode must be gone first.
+    SEPTUM_TRY(reap_pending(k, caller));
     Status error = Status::ok;
     caps::Slot* cnode = lookup(k, caller, args[2], error);
     if (cnode == nullptr) {
