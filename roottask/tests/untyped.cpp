@@ -216,10 +216,58 @@ void revoke_destroys(Env& env) {
                       user::status_name(b.status));
 }
 
+// Revoke runs in bounded steps (256 capabilities at a time); a revoke of
+// many children is re-executed by the kernel until it completes.
+void revoke_preemptible(Env& env) {
+    const char* name = "untyped.revoke-preemptible";
+    constexpr std::uint64_t count = 1000;
+    const Result<CPtr> u = env.make(ObjectKind::untyped, 16);
+    if (!env.report->setup(u, name, "untyped")) {
+        return;
+    }
+    CPtr first = 0;
+    const Status made = retype(env, u.value(), ObjectKind::endpoint, 0, count, &first);
+    const Status revoked = invoke(root_cnode, Invocation::cnode_revoke, {u.value(), 64}).status;
+    unsigned left = 0;
+    for (CPtr s = first; s < first + count; ++s) {
+        left += user::nb_send(s, user::message(1, {})).status == Status::empty_slot ? 0 : 1;
+    }
+    const Status again = retype(env, u.value(), ObjectKind::frame_4k, 0, frames_in_small);
+    env.report->check(made == Status::ok && revoked == Status::ok && left == 0 && again == Status::ok, name,
+                      "{} endpoints: {}; revoke: {}, {} left; then 16 frames: {}", count, user::status_name(made),
+                      user::status_name(revoked), left, user::status_name(again));
+}
+
+// Deleting the last capability to a CNode destroys what only it held.
+void delete_cnode(Env& env) {
+    const char* name = "untyped.delete-cnode-contents";
+    const Result<CPtr> u = env.make(ObjectKind::untyped, small_bits);
+    CPtr cnode = 0;
+    if (!env.report->setup(u, name, "untyped") ||
+        !env.report->setup(retype(env, u.value(), ObjectKind::cnode, 4, 1, &cnode), name, "cnode")) {
+        return;
+    }
+    // An endpoint whose only capability is in the CNode.
+    const Status inside =
+        invoke(u.value(), Invocation::untyped_retype, {raw_kind(ObjectKind::endpoint), 0, cnode, 1, 1}).status;
+    const Status deleted = invoke(root_cnode, Invocation::cnode_delete, {cnode, 64}).status;
+    // Nothing made from u is left: all of it can be retyped again.
+    const Status reuse = retype(env, u.value(), ObjectKind::frame_4k, 0, frames_in_small);
+    env.report->check(inside == Status::ok && deleted == Status::ok && reuse == Status::ok, name,
+                      "endpoint retyped into a CNode: {}; the CNode's last capability deleted: {}; then the whole "
+                      "Untyped retyped: {} (want ok: the endpoint went with the CNode)",
+                      user::status_name(inside), user::status_name(deleted), user::status_name(reuse));
+}
+
 const TestCase group[] = {
-    {"untyped.revoke-reuse", fill_revoke_reuse}, {"untyped.alignment", alignment},
-    {"untyped.no-overlap", no_overlap},          {"untyped.retype-kinds", kinds},
-    {"untyped.retype-refused", refused},         {"untyped.revoke-destroys", revoke_destroys},
+    {"untyped.revoke-reuse", fill_revoke_reuse},
+    {"untyped.alignment", alignment},
+    {"untyped.no-overlap", no_overlap},
+    {"untyped.retype-kinds", kinds},
+    {"untyped.retype-refused", refused},
+    {"untyped.revoke-destroys", revoke_destroys},
+    {"untyped.revoke-preemptible", revoke_preemptible},
+    {"untyped.delete-cnode-contents", delete_cnode},
 };
 
 }  // namespace
