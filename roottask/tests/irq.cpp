@@ -17,13 +17,22 @@ constexpr std::uint64_t pit_rate_generator = 0x34;  // channel 0, low then high 
 constexpr std::uint64_t pit_count = 11932;          // 1193182 Hz / 100
 constexpr std::uint64_t irq_badge = 0x100;
 constexpr std::uint64_t timeout_badge = 0x1;
-constexpr std::uint64_t timeout_iterations = 20'000'000;
+// About half a second of QEMU's TSC; in Bochs (one tick per instruction)
+// some 10 s, spent only when an interrupt is lost. The PIT fires every
+// 10 ms, or every ips / 100 instructions in Bochs.
+constexpr std::uint64_t timeout_ticks = std::uint64_t{1} << 29;
+
+std::uint64_t rdtsc() {
+    std::uint32_t lo = 0, hi = 0;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (std::uint64_t{hi} << 32) | lo;
+}
 
 Status out(std::uint64_t port, std::uint64_t value) {
     return user::invoke(root_io_ports, Invocation::io_port_out, {port, 1, value}).status;
 }
 
-// Signals the notification after a bounded spin, so that a lost interrupt
+// Signals the notification after a bounded time, so that a lost interrupt
 // fails the check instead of hanging the run. It runs below everything.
 struct Timeout {
     CPtr cap = 0;
@@ -32,8 +41,8 @@ struct Timeout {
 
 void timeout(std::uint64_t arg) {
     auto& t = *reinterpret_cast<Timeout*>(arg);
-    for (std::uint64_t i = 0; i < timeout_iterations; ++i) {
-        asm volatile("" ::: "memory");  // a real spin: the compiler keeps the loop
+    const std::uint64_t start = rdtsc();
+    while (rdtsc() - start < timeout_ticks) {
     }
     t.fired = true;
     (void)user::signal(t.cap);

@@ -202,20 +202,9 @@ void pml4_reuse(Env& env) {
     // PML4 in the same memory.
     const Status revoked = user::invoke(root_cnode, abi::Invocation::cnode_revoke, {u.value(), 64}).status;
     const Status again = retype(ObjectKind::pml4, slots[3].value());
-    const Status frame_maps =
-        user::invoke(frame.value(), abi::Invocation::frame_map, {root_vspace, scratch(60), user::rw}).status;
+    const Status frame_maps = user::map_frame(*env.pool, root_vspace, frame.value(), scratch(60), user::rw);
     const Status table_maps =
         user::invoke(table.value(), abi::Invocation::page_table_map, {slots[3].value(), where}).status;
-    if (revoked == Status::ok && again == Status::ok && frame_maps == Status::slot_occupied &&
-        table_maps == Status::slot_occupied) {
-        // The kernel's mapping records name a PML4 by its address and are
-        // revived when that memory becomes a PML4 again (reported; the fix
-        // is in kernel/src/mappings.*). Anything else that goes wrong fails.
-        env.report->skip(name,
-                         "KNOWN KERNEL BUG: a frame and a page table that were mapped in a destroyed address space "
-                         "are still taken for mapped (slot_occupied) once its memory is a PML4 again");
-        return;
-    }
     env.report->check(revoked == Status::ok && again == Status::ok && frame_maps == Status::ok &&
                           table_maps == Status::depth_mismatch,
                       name,
