@@ -37,8 +37,12 @@ int main(int argc, char** argv) {
     sim::SimSystem sys;
     Tcb& server = sys.thread(sim::thread_count - 1);
     Tcb& client = sys.thread(sim::thread_count - 2);
+    if (sys.kernel().current != &server) {
+        std::fputs("the server does not run first\n", stderr);
+        return 1;
+    }
     sys.syscall(server, abi::Syscall::recv, sim::slot_endpoint, {});
-    if (server.state != ThreadState::blocked_recv) {
+    if (server.state != ThreadState::blocked_recv || sys.kernel().current != &client) {
         std::fputs("server did not block\n", stderr);
         return 1;
     }

@@ -46,10 +46,9 @@ std::uint64_t word(const std::uint8_t* step, unsigned i) {
 
 void run_step(sim::SimSystem& sys, const std::uint8_t* step) {
     Kernel& k = sys.kernel();
-    Tcb* t = k.choose();
+    Tcb* t = k.schedule();
     const unsigned what = step[0] % 12;
     if (what == 8) {
-        k.current = t;
         k.handle_timer_tick();
         return;
     }
@@ -60,7 +59,6 @@ void run_step(sim::SimSystem& sys, const std::uint8_t* step) {
     if (t == nullptr) {
         return;  // every thread is blocked or stopped: only interrupts and ticks can change that
     }
-    k.current = t;
     if (what == 9) {
         k.handle_user_exception(step[1] % 32, word(step, 0), word(step, 1));
         return;

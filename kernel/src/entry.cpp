@@ -13,13 +13,19 @@ Kernel kernel;
 
 namespace {
 
+// Enters a thread that has an address space.
+[[noreturn]] void enter(Tcb& t) {
+    kernel.current = &t;
+    arch::set_current_context(&t.context);
+    arch::enter_user(t.context, t.vspace().cap.object, t.fast_return);
+}
+
 // Enters the chosen thread, or idles with interrupts on until an interrupt
 // makes one ready. A thread without an address space cannot run: it stops.
 [[noreturn]] void run() {
     for (;;) {
-        Tcb* t = kernel.choose();
+        Tcb* t = kernel.schedule();
         if (t == nullptr) {
-            kernel.current = nullptr;
             asm volatile("sti; hlt; cli" ::: "memory");
             continue;
         }
@@ -27,9 +33,7 @@ namespace {
             kernel.suspend(*t);
             continue;
         }
-        kernel.current = t;
-        arch::set_current_context(&t->context);
-        arch::enter_user(t->context, t->vspace().cap.object, t->fast_return);
+        enter(*t);
     }
 }
 
@@ -61,7 +65,14 @@ void user_trap(arch::InterruptFrame& f) {
 
 // From user_entry.S, on the kernel stack, with the caller's registers saved.
 extern "C" [[noreturn]] void syscall_dispatch() {
-    kernel.handle_syscall();
+    if (kernel.handle_syscall()) {
+        // The IPC fast path chose the partner; it runs unless it lost its
+        // address space while it waited.
+        Tcb& next = *kernel.scheduler.running();
+        if (!next.vspace().empty()) {
+            enter(next);
+        }
+    }
     run();
 }
 

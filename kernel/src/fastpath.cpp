@@ -18,7 +18,7 @@ using caps::Rights;
 // The slot for a depth-64 address in a CSpace whose root CNode resolves all
 // 64 bits at once (guard + radix = 64), as the root task's and most servers'
 // do; nullptr for any other shape (the general lookup decides those).
-const caps::Slot* one_level_lookup(Kernel& k, const Tcb& t, std::uint64_t raw_cptr) {
+const caps::Slot* one_level_lookup(const Tcb& t, std::uint64_t raw_cptr) {
     const caps::Capability& root = t.cspace().cap;
     if (root.kind != ObjectKind::cnode || root.guard_bits + root.radix() != 64) {
         return nullptr;
@@ -27,7 +27,7 @@ const caps::Slot* one_level_lookup(Kernel& k, const Tcb& t, std::uint64_t raw_cp
     if ((raw_cptr >> radix) != root.guard) {
         return nullptr;
     }
-    return k.cnode_slots(root.object) + (raw_cptr & ((std::uint64_t{1} << radix) - 1));
+    return physical_pointer<caps::Slot>(root.object) + (raw_cptr & ((std::uint64_t{1} << radix) - 1));
 }
 
 bool has(const caps::Capability& c, Rights r) { return caps::is_subset(r, c.rights); }
@@ -44,64 +44,70 @@ void copy_registers(const Tcb& from, Tcb& to, std::uint64_t info, std::uint64_t 
 }
 
 // Message info words the fast path takes: no extra capabilities and at most
-// the register words. Returns the info to deliver (label, length), or ~0.
+// the register words, with the unused bits 9-11 clear. Such a word is
+// delivered exactly as it is; any other gives ~0.
 std::uint64_t register_only(std::uint64_t raw_info) {
-    const abi::MessageInfo info = abi::MessageInfo::decode(raw_info);
-    if (info.extra_caps != 0 || info.length > abi::register_message_count) {
-        return ~std::uint64_t{0};
-    }
-    return abi::MessageInfo{info.label, info.length, 0}.encode();
+    const std::uint64_t fields = raw_info & 0xfff;  // length, extra caps, unused bits
+    return fields <= abi::register_message_count ? raw_info : ~std::uint64_t{0};
 }
 
 }  // namespace
 
-bool Kernel::fast_call(Tcb& caller) {
+Kernel::Fast Kernel::fast_call(Tcb& caller) {
     const std::uint64_t info = register_only(caller.context.rsi);
     if (info == ~std::uint64_t{0} || caller.fault_pending) {
-        return false;
+        return Fast::declined;
     }
-    const caps::Slot* slot = one_level_lookup(*this, caller, caller.context.rdi);
+    const caps::Slot* slot = one_level_lookup(caller, caller.context.rdi);
     if (slot == nullptr || slot->cap.kind != ObjectKind::endpoint ||
         !has(slot->cap, Rights::write | Rights::grant_reply)) {
-        return false;
+        return Fast::declined;
     }
     auto* ep = physical_pointer<Endpoint>(slot->cap.object);
     if (!ep->has_receiver() || ep->queue.head->caller != nullptr) {
-        return false;  // nobody waiting, or one with an unanswered call: general path
+        return Fast::declined;  // nobody waiting, or one with an unanswered call: general path
     }
     Tcb& receiver = *ep->queue.pop();
     copy_registers(caller, receiver, info, slot->cap.badge);
-    scheduler.remove(caller);
+    // The caller is the running thread, which is never in the ready queue:
+    // blocking it is a change of state only.
     caller.state = ThreadState::blocked_reply;
     caller.callee = &receiver;
     receiver.caller = &caller;
+    receiver.state = ThreadState::ready;
+    if (scheduler.switch_to(receiver)) {
+        return Fast::switched;
+    }
     scheduler.make_ready(receiver);
-    return true;
+    return Fast::handled;
 }
 
-bool Kernel::fast_reply_recv(Tcb& server) {
+Kernel::Fast Kernel::fast_reply_recv(Tcb& server) {
     Tcb* client = server.caller;
     const std::uint64_t info = register_only(server.context.rsi);
     if (client == nullptr || client->fault_pending || info == ~std::uint64_t{0}) {
-        return false;
+        return Fast::declined;
     }
-    const caps::Slot* slot = one_level_lookup(*this, server, server.context.rdi);
+    const caps::Slot* slot = one_level_lookup(server, server.context.rdi);
     if (slot == nullptr || slot->cap.kind != ObjectKind::endpoint || !has(slot->cap, Rights::read)) {
-        return false;
+        return Fast::declined;
     }
     auto* ep = physical_pointer<Endpoint>(slot->cap.object);
     const Notification* bound = server.bound_notification;
     if (ep->has_sender() || (bound != nullptr && bound->word != 0)) {
-        return false;  // the receive would not block: general path
+        return Fast::declined;  // the receive would not block: general path
     }
     copy_registers(server, *client, info, 0);
     server.caller = nullptr;
     client->callee = nullptr;
-    scheduler.make_ready(*client);
-    scheduler.remove(server);
     server.state = ThreadState::blocked_recv;
     ep->queue.append(server, ep);
-    return true;
+    client->state = ThreadState::ready;
+    if (scheduler.switch_to(*client)) {
+        return Fast::switched;
+    }
+    scheduler.make_ready(*client);
+    return Fast::handled;
 }
 
 }  // namespace septum::kernel

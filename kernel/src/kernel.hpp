@@ -47,13 +47,16 @@ public:
     void object_destroyed(caps::ObjectKind kind, caps::PhysAddr object, std::uint8_t size_bits) override;
 
     // --- kernel entries (the current thread's registers are saved) ---------
-    void handle_syscall();
+    // True when the IPC fast path already made its partner the running
+    // thread (the caller may enter it without scheduling).
+    bool handle_syscall();
     void handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2);
     void handle_timer_tick();
 
-    // --- the IPC fast path (fastpath.cpp): true when it handled the call ----
-    bool fast_call(Tcb& caller);
-    bool fast_reply_recv(Tcb& server);
+    // --- the IPC fast path (fastpath.cpp) ------------------------------------
+    enum class Fast : std::uint8_t { declined, handled, switched };
+    Fast fast_call(Tcb& caller);
+    Fast fast_reply_recv(Tcb& server);
 
     // --- IPC (ipc.cpp) -------------------------------------------------------
     struct SendOptions {
@@ -80,8 +83,12 @@ public:
     // Removes the mapping of a Frame or paging structure, if it has one.
     void unmap_object(std::uint64_t phys);
 
-    // The thread to run next; nullptr when none is ready.
-    Tcb* choose() { return scheduler.choose(); }
+    // Decides the thread to run next and makes it current; nullptr when
+    // none is ready.
+    Tcb* schedule() {
+        current = scheduler.schedule();
+        return current;
+    }
 
 private:
     void transfer(Tcb& from, Tcb& to, std::uint64_t badge, bool can_grant);

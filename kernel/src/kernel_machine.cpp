@@ -91,6 +91,7 @@ void Kernel::destroy_tcb(Tcb& t) {
             (void)authority.remove(s);
         }
     }
+    scheduler.forget_thread(t);
     if (current == &t) {
         current = nullptr;
     }

@@ -4,21 +4,29 @@ namespace septum::kernel {
 
 void Scheduler::make_ready(Tcb& t) {
     t.state = ThreadState::ready;
-    if (is_queued(t) || (t.sched_context != nullptr && t.sched_context->throttled)) {
+    if (&t == running_ || is_queued(t) || !runnable(t)) {
         return;
     }
-    enqueue(t);
+    enqueue(t, false);
 }
 
-void Scheduler::enqueue(Tcb& t) {
+void Scheduler::enqueue(Tcb& t, bool at_head) {
     const unsigned p = t.priority;
-    t.next = nullptr;
-    t.prev = tail_[p];
     t.queue_owner = nullptr;
     t.in_ready_queue = true;
-    (tail_[p] != nullptr ? tail_[p]->next : head_[p]) = &t;
-    tail_[p] = &t;
+    if (at_head) {
+        t.prev = nullptr;
+        t.next = head_[p];
+        (head_[p] != nullptr ? head_[p]->prev : tail_[p]) = &t;
+        head_[p] = &t;
+    } else {
+        t.next = nullptr;
+        t.prev = tail_[p];
+        (tail_[p] != nullptr ? tail_[p]->next : head_[p]) = &t;
+        tail_[p] = &t;
+    }
     bitmap_[p / 64] |= std::uint64_t{1} << (p % 64);
+    summary_ |= std::uint64_t{1} << (p / 64);
     if (t.timeslice_left == 0) {
         t.timeslice_left = timeslice_ticks;
     }
@@ -37,47 +45,67 @@ void Scheduler::remove(Tcb& t) {
     t.in_ready_queue = false;
     if (head_[p] == nullptr) {
         bitmap_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
+        if (bitmap_[p / 64] == 0) {
+            summary_ &= ~(std::uint64_t{1} << (p / 64));
+        }
     }
 }
 
-Tcb* Scheduler::choose() const {
-    for (unsigned word = priorities / 64; word-- > 0;) {
-        if (bitmap_[word] != 0) {
-            const unsigned bit = 63u - static_cast<unsigned>(__builtin_clzll(bitmap_[word]));
-            return head_[word * 64 + bit];
+Tcb* Scheduler::schedule() {
+    Tcb* best = highest_queued();
+    Tcb* cur = running_;
+    if (cur != nullptr && runnable(*cur)) {
+        if (best == nullptr || cur->priority > best->priority || (cur->priority == best->priority && !yield_pending_)) {
+            yield_pending_ = false;
+            return cur;
         }
+        // It gives way: after a yield or its timeslice to the tail, when
+        // preempted by a higher priority to the head, of its priority.
+        enqueue(*cur, !yield_pending_);
     }
-    return nullptr;
+    yield_pending_ = false;
+    if (best != nullptr) {
+        remove(*best);
+    }
+    running_ = best;
+    return best;
 }
 
 void Scheduler::rotate(Tcb& t) {
-    if (!is_queued(t)) {
-        return;
-    }
-    if (head_[t.priority] == &t && t.next == nullptr) {
-        t.timeslice_left = timeslice_ticks;  // alone at its priority: the queue stays as it is
-        return;
-    }
-    remove(t);
     t.timeslice_left = timeslice_ticks;
-    make_ready(t);
+    if (&t == running_) {
+        yield_pending_ = true;
+        return;
+    }
+    if (is_queued(t)) {
+        remove(t);
+        enqueue(t, false);
+    }
 }
 
-void Scheduler::tick(Tcb* running) {
+void Scheduler::forget_thread(const Tcb& t) {
+    if (running_ == &t) {
+        running_ = nullptr;
+        yield_pending_ = false;
+    }
+}
+
+void Scheduler::tick() {
     ++ticks_;
     replenish_due();
-    if (running == nullptr || !is_queued(*running)) {
+    Tcb* t = running_;
+    if (t == nullptr || !runnable(*t)) {
         return;
     }
-    charge(*running);
-    if (!is_queued(*running)) {
-        return;  // throttled
+    charge(*t);
+    if (!runnable(*t)) {
+        return;  // throttled: schedule() lets it go
     }
-    if (running->timeslice_left > 1) {
-        --running->timeslice_left;
+    if (t->timeslice_left > 1) {
+        --t->timeslice_left;
         return;
     }
-    rotate(*running);
+    rotate(*t);
 }
 
 void Scheduler::charge(Tcb& t) {
@@ -179,15 +207,21 @@ void Scheduler::set_priority(Tcb& t, std::uint8_t priority) {
     }
     t.priority = priority;
     if (queued) {
-        make_ready(t);
+        enqueue(t, false);
     }
 }
 
 const char* Scheduler::check() const {
+    if (running_ != nullptr && running_->in_ready_queue) {
+        return "the running thread is in the ready queue";
+    }
     for (unsigned p = 0; p < priorities; ++p) {
         const bool bit = (bitmap_[p / 64] >> (p % 64) & 1) != 0;
         if (bit != (head_[p] != nullptr)) {
             return "bitmap disagrees with a queue";
+        }
+        if (((summary_ >> (p / 64)) & 1) != (bitmap_[p / 64] != 0 ? 1u : 0u)) {
+            return "the summary bitmap disagrees with the bitmap";
         }
         const Tcb* prev = nullptr;
         for (const Tcb* t = head_[p]; t != nullptr; prev = t, t = t->next) {

@@ -118,22 +118,28 @@ bool known_syscall(std::uint64_t raw) {
 
 }  // namespace
 
-void Kernel::handle_syscall() {
+bool Kernel::handle_syscall() {
     Tcb& t = *current;
     t.fast_return = true;
     const std::uint64_t raw_number = t.context.rax;
-    if ((raw_number == static_cast<std::uint64_t>(abi::Syscall::call) && fast_call(t)) ||
-        (raw_number == static_cast<std::uint64_t>(abi::Syscall::reply_recv) && fast_reply_recv(t))) {
-        return;
+    Fast fast = Fast::declined;
+    if (raw_number == static_cast<std::uint64_t>(abi::Syscall::call)) {
+        fast = fast_call(t);
+    } else if (raw_number == static_cast<std::uint64_t>(abi::Syscall::reply_recv)) {
+        fast = fast_reply_recv(t);
+    }
+    if (fast != Fast::declined) {
+        return fast == Fast::switched;
     }
     if (!known_syscall(raw_number)) {
         set_status(t, Status::invalid_argument);
-        return;
+        return false;
     }
     const Status s = dispatch(*this, t, static_cast<abi::Syscall>(raw_number));
     if (s != Status::ok) {
         set_status(t, s);
     }
+    return false;
 }
 
 }  // namespace septum::kernel

@@ -23,6 +23,6 @@ void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_cod
     }
 }
 
-void Kernel::handle_timer_tick() { scheduler.tick(current); }
+void Kernel::handle_timer_tick() { scheduler.tick(); }
 
 }  // namespace septum::kernel

@@ -25,8 +25,8 @@ class KernelCore : public ::testing::Test {
 protected:
     void TearDown() override { EXPECT_EQ(check_kernel_invariants(sys), ""); }
 
-    // The thread the scheduler would run now.
-    Tcb& running() { return *sys.kernel().choose(); }
+    // The thread the scheduler runs now.
+    Tcb& running() { return *sys.kernel().schedule(); }
 
     SimSystem sys;
 };
@@ -36,7 +36,6 @@ TEST_F(KernelCore, HighestPriorityThreadRuns) { EXPECT_EQ(&running(), &sys.threa
 TEST_F(KernelCore, UnknownSyscallIsRefused) {
     Tcb& t = running();
     t.context.rax = 99;
-    sys.kernel().current = &t;
     sys.kernel().handle_syscall();
     EXPECT_EQ(static_cast<Status>(t.context.rax), Status::invalid_argument);
 }
@@ -49,7 +48,6 @@ TEST_F(KernelCore, LookupErrorsAreDistinct) {
 }
 
 TEST_F(KernelCore, CallAndReplyRecvCarryMessageAndBadge) {
-    Kernel& k = sys.kernel();
     Tcb& server = running();
     // Server waits on the endpoint; it blocks and the next thread runs.
     sys.syscall(server, Syscall::recv, slot_endpoint, {});
@@ -68,8 +66,8 @@ TEST_F(KernelCore, CallAndReplyRecvCarryMessageAndBadge) {
     EXPECT_EQ(got.info.label, 7u);
     EXPECT_EQ(got.mr[0], 111u);
     EXPECT_EQ(got.mr[1], 222u);
-    // The server replies and waits again; the client gets the reply.
-    k.current = &server;
+    // The server (higher priority) runs on; it replies and waits again.
+    ASSERT_EQ(&running(), &server);
     sys.syscall(server, Syscall::reply_recv, slot_endpoint, MessageInfo{9, 1, 0}, {333});
     EXPECT_EQ(server.state, ThreadState::blocked_recv);
     auto reply = SimSystem::result_of(client);
@@ -100,7 +98,6 @@ TEST_F(KernelCore, MintCannotAddRightsOrRebadge) {
 }
 
 TEST_F(KernelCore, NotificationSignalWaitAndBoundReceive) {
-    Kernel& k = sys.kernel();
     Tcb& waiter = running();
     sys.syscall(waiter, Syscall::wait, slot_notification, {});
     ASSERT_EQ(waiter.state, ThreadState::blocked_notify);
@@ -113,7 +110,7 @@ TEST_F(KernelCore, NotificationSignalWaitAndBoundReceive) {
     EXPECT_EQ(waiter.state, ThreadState::ready);
     EXPECT_EQ(SimSystem::result_of(waiter).badge, 0x10u);
     // Bound: a signal ends the waiter's endpoint receive.
-    k.current = &waiter;
+    ASSERT_EQ(&running(), &waiter);  // woken, and of higher priority
     ASSERT_EQ(sys.syscall(waiter, Syscall::call, slot_tcb_base + thread_count - 1,
                           label(Invocation::tcb_bind_notification, 1), {slot_notification})
                   .status,
@@ -165,11 +162,16 @@ TEST_F(KernelCore, PageFaultGoesToTheFaultEndpointAndResumes) {
                           {slot_cnode, slot_vspace, slot_ipc_buffer_base, ipc_buffer_address, slot_endpoint})
                   .status,
               Status::ok);
+    // Only the victim is left to run once the handler waits.
+    for (unsigned i = 1; i + 1 < thread_count; ++i) {
+        ASSERT_EQ(sys.syscall(handler, Syscall::call, slot_tcb_base + i, label(Invocation::tcb_suspend, 0)).status,
+                  Status::ok);
+    }
     sys.syscall(handler, Syscall::recv, slot_endpoint, {});
     ASSERT_EQ(handler.state, ThreadState::blocked_recv);
+    ASSERT_EQ(&running(), &victim);
     victim.context.rip = 0x401000;
     victim.context.rdx = 0xfeed;  // a live register the fault must not clobber
-    k.current = &victim;
     k.handle_user_exception(14, 0x6, 0xdead000);
     EXPECT_EQ(victim.state, ThreadState::blocked_reply);
     EXPECT_EQ(victim.context.rdx, 0xfeedu);
@@ -179,7 +181,7 @@ TEST_F(KernelCore, PageFaultGoesToTheFaultEndpointAndResumes) {
     EXPECT_EQ(msg.mr[1], 0xdead000u);
     EXPECT_EQ(msg.mr[2], 0x6u);
     // Resume at a new address.
-    k.current = &handler;
+    ASSERT_EQ(&running(), &handler);
     sys.syscall(handler, Syscall::reply_recv, slot_endpoint, MessageInfo{0, 1, 0}, {0x402000});
     EXPECT_EQ(victim.state, ThreadState::ready);
     EXPECT_EQ(victim.context.rip, 0x402000u);
@@ -189,7 +191,6 @@ TEST_F(KernelCore, PageFaultGoesToTheFaultEndpointAndResumes) {
 TEST_F(KernelCore, FaultWithoutHandlerSuspends) {
     Kernel& k = sys.kernel();
     Tcb& t = running();
-    k.current = &t;
     k.handle_user_exception(6, 0, 0);
     EXPECT_EQ(t.state, ThreadState::inactive);
 }
@@ -223,8 +224,7 @@ TEST_F(KernelCore, BudgetThrottlesAndReplenishes) {
               Status::invalid_argument);
     unsigned ran = 0;
     for (unsigned tick = 0; tick < 30; ++tick) {
-        k.current = k.choose();
-        ran += k.current == &t ? 1 : 0;
+        ran += k.schedule() == &t ? 1 : 0;
         k.handle_timer_tick();
         ASSERT_EQ(check_kernel_invariants(sys), "");
     }
@@ -234,7 +234,6 @@ TEST_F(KernelCore, BudgetThrottlesAndReplenishes) {
 }
 
 TEST_F(KernelCore, InterruptSignalsItsNotification) {
-    Kernel& k = sys.kernel();
     Tcb& t = running();
     ASSERT_EQ(
         sys.syscall(t, Syscall::call, slot_irq, label(Invocation::irq_handler_set_notification, 1), {slot_notification})
@@ -246,7 +245,7 @@ TEST_F(KernelCore, InterruptSignalsItsNotification) {
     arch::raise(arch::pic::vector_base + 4);
     EXPECT_EQ(t.state, ThreadState::ready);
     EXPECT_TRUE(arch::pic::sim::masked[4]);  // until acknowledged
-    k.current = &t;
+    ASSERT_EQ(&running(), &t);
     EXPECT_EQ(sys.syscall(t, Syscall::call, slot_irq, label(Invocation::irq_handler_ack, 0)).status, Status::ok);
     EXPECT_FALSE(arch::pic::sim::masked[4]);
 }

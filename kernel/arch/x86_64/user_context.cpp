@@ -3,9 +3,6 @@
 #include "cpu.hpp"
 
 extern "C" void syscall_entry();
-extern "C" [[noreturn]] void enter_user_iret(const septum::arch::UserContext*, std::uint64_t cr3);
-extern "C" [[noreturn]] void enter_user_sysret(const septum::arch::UserContext*, std::uint64_t cr3);
-extern "C" std::uint64_t current_context_top;
 
 namespace septum::arch {
 
@@ -23,15 +20,6 @@ void syscall_init() {
     wrmsr(Msr::star, (sysret_base << 48) | (std::uint64_t{selector::kernel_code} << 32));
     wrmsr(Msr::lstar, reinterpret_cast<std::uint64_t>(&syscall_entry));
     wrmsr(Msr::sfmask, sfmask);
-}
-
-void set_current_context(UserContext* context) { current_context_top = reinterpret_cast<std::uint64_t>(context + 1); }
-
-void enter_user(const UserContext& context, std::uint64_t cr3, bool fast) {
-    if (fast) {
-        enter_user_sysret(&context, cr3);
-    }
-    enter_user_iret(&context, cr3);
 }
 
 }  // namespace septum::arch

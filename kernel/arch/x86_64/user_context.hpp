@@ -48,16 +48,33 @@ constexpr UserContext initial_user_context() {
 
 constexpr bool is_user_address(std::uint64_t a) { return a >= user_min && a < user_max; }
 
-// Switches to the user thread whose context this is; never returns. Uses
-// SYSRET when `fast` (the thread entered by SYSCALL and rcx/r11 need not be
-// restored), IRETQ otherwise.
-[[noreturn]] void enter_user(const UserContext& context, std::uint64_t cr3, bool fast);
-
 // SYSCALL/SYSRET set-up: EFER.SCE, STAR, LSTAR, SFMASK.
 void syscall_init();
 
+}  // namespace septum::arch
+
+extern "C" {
+[[noreturn]] void enter_user_iret(const septum::arch::UserContext*, std::uint64_t cr3);
+[[noreturn]] void enter_user_sysret(const septum::arch::UserContext*, std::uint64_t cr3);
+extern std::uint64_t current_context_top;
+}
+
+namespace septum::arch {
+
+// Switches to the user thread whose context this is; never returns. Uses
+// SYSRET when `fast` (the thread entered by SYSCALL and rcx/r11 need not be
+// restored), IRETQ otherwise.
+[[noreturn]] inline void enter_user(const UserContext& context, std::uint64_t cr3, bool fast) {
+    if (fast) {
+        enter_user_sysret(&context, cr3);
+    }
+    enter_user_iret(&context, cr3);
+}
+
 // Where syscall entry saves the registers: one past the end of the running
 // thread's UserContext.
-void set_current_context(UserContext* context);
+inline void set_current_context(UserContext* context) {
+    current_context_top = reinterpret_cast<std::uint64_t>(context + 1);
+}
 
 }  // namespace septum::arch

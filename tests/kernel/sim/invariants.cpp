@@ -34,8 +34,12 @@ std::string check_thread(Kernel& k, const Tcb& t) {
     switch (t.state) {
         case ThreadState::ready: {
             const bool throttled = t.sched_context != nullptr && t.sched_context->throttled;
-            if (!throttled && !k.scheduler.is_queued(t)) {
-                return "a ready thread is not in the ready queue";
+            const bool running = k.scheduler.running() == &t;
+            if (!throttled && !running && !k.scheduler.is_queued(t)) {
+                return "a ready thread is neither running nor in the ready queue";
+            }
+            if (running && k.scheduler.is_queued(t)) {
+                return "the running thread is in the ready queue";
             }
             break;
         }

@@ -1,5 +1,6 @@
 #include "sim_system.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -68,6 +69,7 @@ SimSystem::SimSystem() {
         t.context.rip = 0x400000;
         k.scheduler.make_ready(t);
     }
+    k.schedule();
 }
 
 SimSystem::~SimSystem() {
@@ -109,9 +111,13 @@ Result SimSystem::syscall(Tcb& t, abi::Syscall number, std::uint64_t cptr, abi::
     for (std::uint64_t w : words) {
         set_message_word(t, i++, w);
     }
+    if (k.current != &t) {
+        std::fprintf(stderr, "SimSystem::syscall: only the running thread can make a syscall\n");
+        std::abort();
+    }
     t.context.rip += 2;  // past the SYSCALL instruction, as the CPU leaves it
-    k.current = &t;
     k.handle_syscall();
+    k.schedule();  // as the kernel's run loop does before returning to user mode
     return result_of(t);
 }
 

@@ -46,9 +46,10 @@ public:
     Tcb& thread(unsigned i) { return *threads_[i]; }
     caps::Slot& slot(std::uint64_t index);
 
-    // Plays thread t making a syscall (t must be the one the scheduler
-    // chose: the only one that could be running). Returns t's registers
-    // afterwards; if t blocked they are whatever a later wake-up leaves.
+    // Plays thread t making a syscall; t must be the running thread (the
+    // harness aborts otherwise). Afterwards the kernel schedules, as it does
+    // before returning to user mode. Returns t's registers; if t blocked
+    // they are whatever a later wake-up leaves.
     Result syscall(Tcb& t, abi::Syscall number, std::uint64_t cptr, abi::MessageInfo info,
                    std::initializer_list<std::uint64_t> words = {});
     // t's result registers now (after it was woken).
