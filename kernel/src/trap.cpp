@@ -7,6 +7,7 @@
 namespace septum::kernel {
 
 namespace {
+constexpr std::uint64_t reap_per_tick = 64;
 constexpr std::uint64_t vector_nmi = 2;
 constexpr std::uint64_t vector_page_fault = 14;
 }  // namespace
@@ -23,6 +24,16 @@ void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_cod
     }
 }
 
-void Kernel::handle_timer_tick() { scheduler.tick(); }
+// Each tick also advances destruction that a delete left pending (a
+// CNode's contents wait for the reaper), so objects held only there - a
+// thread among them - go within bounded time even if nobody makes another
+// delete, revoke or retype.
+void Kernel::handle_timer_tick() {
+    scheduler.tick();
+    if (authority.destruction_pending()) {
+        caps::Budget budget{reap_per_tick};
+        (void)authority.reap(budget);
+    }
+}
 
 }  // namespace septum::kernel

@@ -308,3 +308,33 @@ TEST_F(KernelCore, MappingsDieWithTheirAddressSpace) {
 }
 
 }  // namespace
+
+namespace {
+
+// A thread whose only TCB capability sits in a CNode that was deleted goes
+// away on the following timer ticks, without anybody's further syscall.
+TEST_F(KernelCore, TicksFinishPendingDestruction) {
+    Kernel& k = sys.kernel();
+    Tcb& t = running();
+    const auto cnode_kind = static_cast<std::uint64_t>(caps::ObjectKind::cnode);
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_untyped, label(Invocation::untyped_retype, 5),
+                          {cnode_kind, 10, slot_cnode, 40, 1})
+                  .status,
+              Status::ok);
+    // Thread 0's only TCB capability goes into the new CNode's last slot,
+    // which the reaper reaches only after more than one bounded step.
+    ASSERT_EQ(k.authority.move(sys.slot(slot_tcb_base), k.cnode_slots(sys.slot(40).cap.object)[1023]), Status::ok);
+    Tcb& victim = sys.thread(0);
+    ASSERT_EQ(victim.state, ThreadState::ready);
+    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_delete, 2), {40, 64}).status,
+              Status::ok);
+    ASSERT_TRUE(k.authority.destruction_pending());
+    EXPECT_EQ(victim.state, ThreadState::ready);
+    for (unsigned i = 0; i < 32 && victim.state != ThreadState::inactive; ++i) {
+        k.handle_timer_tick();
+    }
+    EXPECT_EQ(victim.state, ThreadState::inactive);
+    EXPECT_FALSE(k.authority.destruction_pending());
+}
+
+}  // namespace
