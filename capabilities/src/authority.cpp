@@ -161,6 +161,10 @@ Status Authority::remove(Slot& slot) {
 
 void Authority::install(Slot& parent, Slot& dest, const Capability& cap) {
     dest.cap = cap;
+    // A derived capability has mapped nothing yet (see Capability).
+    dest.cap.mapped_root = 0;
+    dest.cap.mapped_address = 0;
+    dest.cap.mapped_generation = 0;
     mdb::append_child(parent, dest);
 }
 
@@ -181,6 +185,7 @@ void Authority::delete_capability(Slot& slot) {
     const bool final = mdb::is_final(slot);
     mdb::unlink(slot);
     slot.cap = Capability{};
+    machine_.capability_deleted(cap);
     if (final) {
         destroy(cap);
     }

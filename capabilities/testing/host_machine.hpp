@@ -41,6 +41,8 @@ public:
     Slot* cnode_slots(PhysAddr object) override;
     void object_created(ObjectKind kind, PhysAddr object, std::uint8_t size_bits) override;
     void object_destroyed(ObjectKind kind, PhysAddr object, std::uint8_t size_bits) override;
+    void capability_deleted(const Capability&) override { ++capabilities_deleted_; }
+    std::uint64_t capabilities_deleted() const { return capabilities_deleted_; }
 
     // Objects made and not yet destroyed, each once.
     const std::map<ObjectRecord, int>& live() const { return live_; }
@@ -85,6 +87,7 @@ private:
     std::vector<std::string> faults_;
     std::uint64_t created_ = 0;
     std::uint64_t destroyed_ = 0;
+    std::uint64_t capabilities_deleted_ = 0;
 };
 
 }  // namespace septum::caps::testing

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "mappings.hpp"
+#include "address_spaces.hpp"
 #include "object/endpoint.hpp"
 #include "object/notification.hpp"
 #include "object/tcb.hpp"
@@ -35,7 +35,7 @@ public:
     caps::Authority authority;
     Scheduler scheduler;
     Tcb* current = nullptr;  // the thread whose registers are live
-    Mappings mappings;
+    AddressSpaces address_spaces;
     IrqBinding irqs[irq_lines] = {};
     // Boot only: objects placed now keep their memory's contents (the boot
     // modules' pages), instead of being cleared as every new object is.
@@ -45,6 +45,7 @@ public:
     caps::Slot* cnode_slots(caps::PhysAddr object) override;
     void object_created(caps::ObjectKind kind, caps::PhysAddr object, std::uint8_t size_bits) override;
     void object_destroyed(caps::ObjectKind kind, caps::PhysAddr object, std::uint8_t size_bits) override;
+    void capability_deleted(const caps::Capability& cap) override;
 
     // --- kernel entries (the current thread's registers are saved) ---------
     // True when the IPC fast path already made its partner the running
@@ -80,8 +81,15 @@ public:
     // Masks the line and forgets its notification.
     void unbind_irq(unsigned line);
 
-    // Removes the mapping of a Frame or paging structure, if it has one.
-    void unmap_object(std::uint64_t phys);
+    // Whether the capability (a Frame or paging structure) holds a mapping
+    // in an address space that still exists.
+    [[nodiscard]] bool mapping_alive(const caps::Capability& cap) const {
+        return cap.mapped_root != 0 && address_spaces.alive(cap.mapped_root, cap.mapped_generation);
+    }
+    // Records in the capability that it mapped its object at vaddr in pml4.
+    void record_mapping(caps::Capability& cap, std::uint64_t pml4, std::uint64_t vaddr) const;
+    // Removes the mapping the capability made, if it is alive, and forgets it.
+    void unmap(caps::Capability& cap);
 
     // Decides the thread to run next and makes it current; nullptr when
     // none is ready.

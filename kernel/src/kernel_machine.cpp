@@ -27,7 +27,7 @@ void Kernel::object_created(ObjectKind kind, caps::PhysAddr object, std::uint8_t
             break;
         case ObjectKind::pml4:
             arch::vspace::init_root(object);
-            mappings.set_root_live(object, true);
+            address_spaces.set_live(object, true);
             break;
         default:
             break;
@@ -52,26 +52,34 @@ void Kernel::object_destroyed(ObjectKind kind, caps::PhysAddr object, std::uint8
             unbind_irq(static_cast<unsigned>(object));
             break;
         case ObjectKind::pml4:
-            // Records that name this address space are dead from now on.
-            mappings.set_root_live(object, false);
-            break;
-        case ObjectKind::frame_4k:
-        case ObjectKind::frame_2m:
-        case ObjectKind::pdpt:
-        case ObjectKind::page_directory:
-        case ObjectKind::page_table:
-            unmap_object(object);
+            // Mappings made in this address space are dead from now on.
+            address_spaces.set_live(object, false);
             break;
         default:
             break;
     }
 }
 
-void Kernel::unmap_object(std::uint64_t phys) {
-    if (const Mapping* m = mappings.find(phys); m != nullptr) {
-        arch::vspace::unmap(m->pml4, m->vaddr, m->level, phys);
+// A Frame or paging-structure capability takes its mapping with it, whether
+// or not other capabilities to the object remain (revoking a copy given to
+// someone takes away what they mapped with it).
+void Kernel::capability_deleted(const caps::Capability& cap) {
+    if (mapping_alive(cap)) {
+        arch::vspace::unmap(cap.mapped_root, cap.mapped_address, arch::vspace::entry_level(cap.kind), cap.object);
     }
-    mappings.clear(phys);
+}
+
+void Kernel::record_mapping(caps::Capability& cap, std::uint64_t pml4, std::uint64_t vaddr) const {
+    cap.mapped_root = pml4;
+    cap.mapped_address = vaddr;
+    cap.mapped_generation = address_spaces.generation(pml4);
+}
+
+void Kernel::unmap(caps::Capability& cap) {
+    capability_deleted(cap);
+    cap.mapped_root = 0;
+    cap.mapped_address = 0;
+    cap.mapped_generation = 0;
 }
 
 void Kernel::destroy_tcb(Tcb& t) {

@@ -113,7 +113,7 @@ bool prepare_root_task(TestReport& r) {
         return false;
     }
     boot::FreeMemory mem;
-    if (!find_free_memory(mem) || !kernel::boot::init_mappings(kernel::kernel, mem)) {
+    if (!find_free_memory(mem) || !kernel::boot::init_address_spaces(kernel::kernel, mem)) {
         r.fail("kernel.root-task", "could not account for free memory");
         return false;
     }

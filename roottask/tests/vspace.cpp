@@ -129,7 +129,9 @@ void no_execute(Env& env) {
                       probe_done_label);
 }
 
-// A mapping carries at most the capability's rights.
+// A mapping carries at most the capability's rights, and each capability
+// maps its frame in one place at a time (another capability to the same
+// frame may map it elsewhere).
 void frame_rights(Env& env) {
     const char* name = "vspace.frame-rights";
     const Result<CPtr> f = env.make(ObjectKind::frame_4k);
@@ -147,15 +149,17 @@ void frame_rights(Env& env) {
     const Status readable =
         user::invoke(ro_cap.value(), abi::Invocation::frame_map, {root_vspace, scratch(7), user::ro}).status;
     const Status twice =
+        user::invoke(ro_cap.value(), abi::Invocation::frame_map, {root_vspace, scratch(9), user::ro}).status;
+    const Status by_other =
         user::invoke(f.value(), abi::Invocation::frame_map, {root_vspace, scratch(9), user::ro}).status;
     env.report->check(other.ok() && writable == Status::insufficient_rights &&
                           executable == Status::insufficient_rights && readable == Status::ok &&
-                          twice == Status::slot_occupied,
+                          twice == Status::slot_occupied && by_other == Status::ok,
                       name,
-                      "read-only capability mapped writable: {}, executable: {}, read-only: {}; the frame again "
-                      "elsewhere: {}",
+                      "read-only capability mapped writable: {}, executable: {}, read-only: {}; the same "
+                      "capability again elsewhere: {}; the frame through another capability: {}",
                       user::status_name(writable), user::status_name(executable), user::status_name(readable),
-                      user::status_name(twice));
+                      user::status_name(twice), user::status_name(by_other));
 }
 
 // An address space is destroyed while a frame (made elsewhere) is still

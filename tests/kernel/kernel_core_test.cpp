@@ -9,6 +9,7 @@
 #include "pic.hpp"
 #include "septum/abi/invocation.hpp"
 #include "sim/sim_system.hpp"
+#include "vspace.hpp"
 
 using namespace septum;
 using namespace septum::kernel;
@@ -267,44 +268,79 @@ TEST_F(KernelCore, IoPortsOnlyInsideTheRange) {
 
 namespace {
 
-// A PML4 destroyed and remade in the same memory: mappings recorded in the
-// old address space must not count in the new one (found by the in-system
-// test vspace.pml4-reuse).
-TEST_F(KernelCore, MappingsDieWithTheirAddressSpace) {
-    Kernel& k = sys.kernel();
-    Tcb& t = running();
-    const auto retype = [&](std::uint64_t untyped, caps::ObjectKind kind, std::uint64_t size, std::uint64_t slot) {
+// Mappings belong to the capability that made them.
+class Mapped : public KernelCore {
+protected:
+    static constexpr std::uint64_t va = 0x10000000;
+    static constexpr std::uint64_t frame = 40, pml4 = 41, pdpt = 42, pd = 43, pt = 44, pml4_untyped = 45;
+
+    Status retype(std::uint64_t untyped, caps::ObjectKind kind, std::uint64_t size, std::uint64_t slot) {
         return sys
-            .syscall(t, Syscall::call, untyped, label(Invocation::untyped_retype, 5),
+            .syscall(running(), Syscall::call, untyped, label(Invocation::untyped_retype, 5),
                      {static_cast<std::uint64_t>(kind), size, slot_cnode, slot, 1})
             .status;
-    };
-    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::frame_4k, 0, 40), Status::ok);
-    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::pdpt, 0, 42), Status::ok);
-    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::page_directory, 0, 43), Status::ok);
-    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::page_table, 0, 44), Status::ok);
-    ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::untyped, 12, 45), Status::ok);
-    ASSERT_EQ(retype(45, caps::ObjectKind::pml4, 0, 41), Status::ok);
-    const std::uint64_t va = 0x10000000;
-    for (std::uint64_t table = 42; table <= 44; ++table) {
-        ASSERT_EQ(sys.syscall(t, Syscall::call, table, label(Invocation::page_table_map, 2), {41, va}).status,
-                  Status::ok);
     }
-    ASSERT_EQ(sys.syscall(t, Syscall::call, 40, label(Invocation::frame_map, 3), {41, va, 3}).status, Status::ok);
-    const std::uint64_t old_pml4 = sys.slot(41).cap.object;
-    ASSERT_NE(k.mappings.find(sys.slot(40).cap.object), nullptr);
-    // Destroy the address space, then make a new PML4 in the same memory.
-    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_delete, 2), {41, 64}).status,
-              Status::ok);
-    EXPECT_EQ(k.mappings.find(sys.slot(40).cap.object), nullptr);
-    ASSERT_EQ(retype(45, caps::ObjectKind::pml4, 0, 41), Status::ok);
-    ASSERT_EQ(sys.slot(41).cap.object, old_pml4);
-    EXPECT_EQ(k.mappings.find(sys.slot(40).cap.object), nullptr);
+    Status call(std::uint64_t cap, Invocation op, std::initializer_list<std::uint64_t> args) {
+        return sys.syscall(running(), Syscall::call, cap, label(op, static_cast<std::uint8_t>(args.size())), args)
+            .status;
+    }
+    std::uint64_t phys(std::uint64_t slot) { return sys.slot(slot).cap.object; }
+    std::uint64_t translate() { return arch::vspace::translate(phys(pml4), va); }
+
+    // A frame mapped at va in a fresh address space, whose PML4 comes from
+    // a small Untyped of its own (so its memory can be reused).
+    void SetUp() override {
+        ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::frame_4k, 0, frame), Status::ok);
+        ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::pdpt, 0, pdpt), Status::ok);
+        ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::page_directory, 0, pd), Status::ok);
+        ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::page_table, 0, pt), Status::ok);
+        ASSERT_EQ(retype(slot_untyped, caps::ObjectKind::untyped, 12, pml4_untyped), Status::ok);
+        ASSERT_EQ(retype(pml4_untyped, caps::ObjectKind::pml4, 0, pml4), Status::ok);
+        for (std::uint64_t table = pdpt; table <= pt; ++table) {
+            ASSERT_EQ(call(table, Invocation::page_table_map, {pml4, va}), Status::ok);
+        }
+        ASSERT_EQ(call(frame, Invocation::frame_map, {pml4, va, 3}), Status::ok);
+        ASSERT_EQ(translate(), phys(frame));
+    }
+};
+
+TEST_F(Mapped, RevokingACopyUnmapsWhatTheCopyMapped) {
+    // A copy (as given to another cell) maps the frame a second time.
+    ASSERT_EQ(call(slot_cnode, Invocation::cnode_copy, {frame, 64, 50, 64}), Status::ok);
+    const std::uint64_t va2 = va + 0x1000;
+    ASSERT_EQ(call(50, Invocation::frame_map, {pml4, va2, 3}), Status::ok);
+    EXPECT_EQ(arch::vspace::translate(phys(pml4), va2), phys(frame));
+    EXPECT_EQ(call(50, Invocation::frame_map, {pml4, va2 + 0x1000, 3}), Status::slot_occupied);
+    // Taking the copy back takes its mapping, and only that one.
+    ASSERT_EQ(call(slot_cnode, Invocation::cnode_revoke, {frame, 64}), Status::ok);
+    EXPECT_TRUE(sys.slot(50).empty());
+    EXPECT_EQ(arch::vspace::translate(phys(pml4), va2), ~std::uint64_t{0});
+    EXPECT_EQ(translate(), phys(frame));
+    // Unmap by the original.
+    ASSERT_EQ(call(frame, Invocation::frame_unmap, {}), Status::ok);
+    EXPECT_EQ(translate(), ~std::uint64_t{0});
+}
+
+TEST_F(Mapped, DeletingATableCapabilityUnmapsTheTable) {
+    ASSERT_EQ(call(slot_cnode, Invocation::cnode_delete, {pt, 64}), Status::ok);
+    EXPECT_EQ(translate(), ~std::uint64_t{0});
+}
+
+// A PML4 destroyed and remade in the same memory: mappings made in the old
+// address space must not count in the new one (found by the in-system test
+// vspace.pml4-reuse).
+TEST_F(Mapped, MappingsDieWithTheirAddressSpace) {
+    Kernel& k = sys.kernel();
+    const std::uint64_t old_pml4 = phys(pml4);
+    EXPECT_TRUE(k.mapping_alive(sys.slot(frame).cap));
+    ASSERT_EQ(call(slot_cnode, Invocation::cnode_delete, {pml4, 64}), Status::ok);
+    EXPECT_FALSE(k.mapping_alive(sys.slot(frame).cap));
+    ASSERT_EQ(retype(pml4_untyped, caps::ObjectKind::pml4, 0, pml4), Status::ok);
+    ASSERT_EQ(phys(pml4), old_pml4);
+    EXPECT_FALSE(k.mapping_alive(sys.slot(frame).cap));
     // The frame maps again; the new address space has no tables yet.
-    EXPECT_EQ(sys.syscall(t, Syscall::call, 40, label(Invocation::frame_map, 3), {41, va, 3}).status,
-              Status::depth_mismatch);
-    EXPECT_EQ(sys.syscall(t, Syscall::call, 44, label(Invocation::page_table_map, 2), {41, va}).status,
-              Status::depth_mismatch);
+    EXPECT_EQ(call(frame, Invocation::frame_map, {pml4, va, 3}), Status::depth_mismatch);
+    EXPECT_EQ(call(pt, Invocation::page_table_map, {pml4, va}), Status::depth_mismatch);
 }
 
 }  // namespace

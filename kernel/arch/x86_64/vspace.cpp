@@ -95,7 +95,24 @@ Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t fra
     return Status::ok;
 }
 
+std::uint64_t translate(std::uint64_t pml4_phys, std::uint64_t vaddr) {
+    for (unsigned level = 1; level <= 2; ++level) {
+        const std::uint64_t* e = entry_at(pml4_phys, vaddr, level);
+        if (e == nullptr || (*e & pte_present) == 0) {
+            continue;
+        }
+        if (level == 1 || (*e & pte_large) != 0) {
+            const std::uint64_t page = std::uint64_t{1} << (12 + 9 * (level - 1));
+            return (*e & pte_addr & ~(page - 1)) | (vaddr & (page - 1));
+        }
+    }
+    return ~std::uint64_t{0};
+}
+
 void unmap(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint8_t entry_level, std::uint64_t phys) {
+    if (entry_level == 0) {
+        return;
+    }
     std::uint64_t* e = entry_at(pml4_phys, vaddr, entry_level);
     if (e == nullptr || (*e & pte_present) == 0 || (*e & pte_addr) != phys) {
         return;  // no longer mapped there: an upper level went first

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "septum/caps/object_kind.hpp"
 #include "septum/caps/status.hpp"
 
 namespace septum::arch::vspace {
@@ -39,5 +40,26 @@ void unmap(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint8_t entry_leve
 // The leaf level of a frame: 1 for 4 KiB, 2 for 2 MiB.
 inline std::uint8_t frame_level(bool large) { return large ? 2 : 1; }
 inline std::uint8_t table_entry_level(Level l) { return static_cast<std::uint8_t>(l) + 1; }
+
+// The level of the entry that maps an object of this kind (0: none maps it).
+inline std::uint8_t entry_level(caps::ObjectKind kind) {
+    switch (kind) {
+        case caps::ObjectKind::frame_4k:
+            return 1;
+        case caps::ObjectKind::frame_2m:
+        case caps::ObjectKind::page_table:
+            return 2;
+        case caps::ObjectKind::page_directory:
+            return 3;
+        case caps::ObjectKind::pdpt:
+            return 4;
+        default:
+            return 0;
+    }
+}
+
+// The physical address vaddr translates to in the address space, or ~0
+// when it is not mapped (for tests and checks; the kernel never needs it).
+std::uint64_t translate(std::uint64_t pml4_phys, std::uint64_t vaddr);
 
 }  // namespace septum::arch::vspace

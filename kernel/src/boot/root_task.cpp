@@ -125,7 +125,7 @@ bool Builder::ensure_tables(std::uint64_t vaddr) {
         }
         // create_initial zeroed the table after map_table installed it;
         // zero is exactly the empty table, so the order is harmless.
-        k_.mappings.set(phys, pml4_, vaddr, arch::vspace::table_entry_level(level));
+        k_.record_mapping(slot(next_ - 1).cap, pml4_, vaddr);
     }
     return true;
 }
@@ -142,7 +142,9 @@ bool Builder::map_new_page(std::uint64_t vaddr, bool write, bool execute, std::u
     if (arch::vspace::map_frame(pml4_, vaddr, phys, false, {write, execute}) != Status::ok) {
         return false;
     }
-    k_.mappings.set(phys, pml4_, vaddr, 1);
+    const std::uint64_t index =
+        fixed_slot == abi::InitialSlot::null ? next_ - 1 : static_cast<std::uint64_t>(fixed_slot);
+    k_.record_mapping(slot(index).cap, pml4_, vaddr);
     return true;
 }
 
@@ -212,8 +214,9 @@ void Builder::map_modules(const septum::boot::BootInfo& info) {
             if (!placed) {
                 return;
             }
-            (void)arch::vspace::map_frame(pml4_, va, p, false, {false, false});
-            k_.mappings.set(p, pml4_, va, 1);
+            if (arch::vspace::map_frame(pml4_, va, p, false, {false, false}) == Status::ok) {
+                k_.record_mapping(slot(next_ - 1).cap, pml4_, va);
+            }
         }
         va = (va + (std::uint64_t{1} << 21)) & ~((std::uint64_t{1} << 21) - 1);
     }
@@ -262,13 +265,13 @@ void Builder::start(const elf::Image& image) {
 
 }  // namespace
 
-bool init_mappings(Kernel& k, septum::boot::FreeMemory& memory) {
+bool init_address_spaces(Kernel& k, septum::boot::FreeMemory& memory) {
     std::uint64_t top = 0;
     for (std::size_t i = 0; i < memory.count(); ++i) {
         top = memory.range(i).end > top ? memory.range(i).end : top;
     }
     const std::uint64_t frames = top >> 12;
-    const std::uint64_t bytes = Mappings::bytes_needed(frames);
+    const std::uint64_t bytes = AddressSpaces::bytes_needed(frames);
     std::uint8_t bits = 12;
     while ((std::uint64_t{1} << bits) < bytes) {
         ++bits;
@@ -278,8 +281,7 @@ bool init_mappings(Kernel& k, septum::boot::FreeMemory& memory) {
         return false;
     }
     std::memset(physical_pointer<void>(phys), 0, std::size_t{1} << bits);
-    auto* records = physical_pointer<Mapping>(phys);
-    k.mappings.init(records, reinterpret_cast<std::uint32_t*>(records + frames), frames);
+    k.address_spaces.init(physical_pointer<std::uint32_t>(phys), frames);
     return true;
 }
 

@@ -14,8 +14,8 @@ namespace septum::kernel::boot {
 // and carries on without a root task).
 const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septum::boot::FreeMemory& memory);
 
-// Sets aside the kernel's mapping records for all memory below the highest
-// usable address; false if there is no room.
-bool init_mappings(Kernel& k, septum::boot::FreeMemory& memory);
+// Sets aside the kernel's address-space generations for all memory below
+// the highest usable address; false if there is no room.
+bool init_address_spaces(Kernel& k, septum::boot::FreeMemory& memory);
 
 }  // namespace septum::kernel::boot

@@ -17,7 +17,7 @@ caps::Slot* lookup_vspace(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, 
     return s;
 }
 
-Status map_frame(Kernel& k, const Tcb& caller, const caps::Capability& frame, const Arguments& a) {
+Status map_frame(Kernel& k, const Tcb& caller, caps::Capability& frame, const Arguments& a) {
     if (!a.has(3)) {
         return Status::invalid_argument;
     }
@@ -35,17 +35,17 @@ Status map_frame(Kernel& k, const Tcb& caller, const caps::Capability& frame, co
     if (!caps::is_subset(wanted, frame.rights)) {
         return Status::insufficient_rights;
     }
-    if (k.mappings.find(frame.object) != nullptr) {
-        return Status::slot_occupied;  // a frame is mapped in one place at a time
+    if (k.mapping_alive(frame)) {
+        return Status::slot_occupied;  // a capability maps its frame in one place at a time
     }
-    if (!k.mappings.covers(frame.object) || !k.mappings.covers(vspace->cap.object)) {
-        return Status::out_of_range;  // no record could find this mapping again to remove it
+    if (!k.address_spaces.covers(vspace->cap.object)) {
+        return Status::out_of_range;  // an address space the kernel cannot track
     }
     const bool large = frame.kind == ObjectKind::frame_2m;
     const arch::vspace::FrameRights fr{caps::is_subset(Rights::write, wanted),
                                        caps::is_subset(Rights::execute, wanted)};
     SEPTUM_TRY(arch::vspace::map_frame(vspace->cap.object, a[1], frame.object, large, fr));
-    k.mappings.set(frame.object, vspace->cap.object, a[1], arch::vspace::frame_level(large));
+    k.record_mapping(frame, vspace->cap.object, a[1]);
     return Status::ok;
 }
 
@@ -67,7 +67,7 @@ Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op
         case abi::Invocation::frame_map:
             return map_frame(k, caller, slot.cap, a);
         case abi::Invocation::frame_unmap:
-            k.unmap_object(slot.cap.object);
+            k.unmap(slot.cap);
             return Status::ok;
         default:
             return Status::invalid_argument;
@@ -83,15 +83,15 @@ Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation o
     if (vspace == nullptr) {
         return error;
     }
-    if (k.mappings.find(slot.cap.object) != nullptr) {
+    if (k.mapping_alive(slot.cap)) {
         return Status::slot_occupied;
     }
-    if (!k.mappings.covers(slot.cap.object) || !k.mappings.covers(vspace->cap.object)) {
+    if (!k.address_spaces.covers(vspace->cap.object)) {
         return Status::out_of_range;
     }
     const arch::vspace::Level level = level_of(slot.cap.kind);
     SEPTUM_TRY(arch::vspace::map_table(vspace->cap.object, a[1], level, slot.cap.object));
-    k.mappings.set(slot.cap.object, vspace->cap.object, a[1], arch::vspace::table_entry_level(level));
+    k.record_mapping(slot.cap, vspace->cap.object, a[1]);
     return Status::ok;
 }
 

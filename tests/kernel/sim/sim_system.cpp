@@ -33,9 +33,8 @@ SimSystem::SimSystem() {
     std::construct_at(&kernel::kernel);
     Kernel& k = kernel::kernel;
     const std::uint64_t mapping_frames = memory_bytes >> 12;
-    mapping_records_ = std::make_unique<Mapping[]>(mapping_frames);
-    mapping_roots_ = std::make_unique<std::uint32_t[]>(mapping_frames);
-    k.mappings.init(mapping_records_.get(), mapping_roots_.get(), mapping_frames);
+    generations_ = std::make_unique<std::uint32_t[]>(mapping_frames);
+    k.address_spaces.init(generations_.get(), mapping_frames);
 
     // The root CNode holds its own capability: clear it before placing.
     const std::uint8_t cnode_bits = root_radix + caps::slot_bits;

@@ -59,8 +59,7 @@ private:
     std::uint64_t place(caps::ObjectKind kind, std::uint8_t size_bits, std::uint64_t slot_index);
 
     std::uint8_t* memory_ = nullptr;
-    std::unique_ptr<Mapping[]> mapping_records_;
-    std::unique_ptr<std::uint32_t[]> mapping_roots_;
+    std::unique_ptr<std::uint32_t[]> generations_;
     std::uint64_t next_free_ = 0x100000;
     Tcb* threads_[thread_count] = {};
 };

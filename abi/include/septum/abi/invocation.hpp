@@ -45,9 +45,9 @@
     X(frame_map, 18, "Frame", "vspace, address, rights", "-",                                                        \
       "Map the frame at address in the VSpace with rights (read 1, write 2, execute 16), at most the "               \
       "capability's; the page tables must be mapped first.")                                                         \
-    X(frame_unmap, 19, "Frame", "-", "-", "Unmap the frame from wherever it is mapped.")                             \
+    X(frame_unmap, 19, "Frame", "-", "-", "Remove the mapping this capability made.")                                \
     X(page_table_map, 20, "PDPT, PageDirectory, PageTable", "vspace, address", "-",                                  \
-      "Map the paging structure so that it covers address in the VSpace.")                                           \
+      "Map the paging structure so that it covers address in the VSpace; deleting the capability unmaps it.")        \
     X(io_port_in, 21, "IOPortRange", "port, width", "value", "Read a port in the range; width 1, 2 or 4 bytes.")     \
     X(io_port_out, 22, "IOPortRange", "port, width, value", "-", "Write a port in the range.")                       \
     X(irq_handler_set_notification, 23, "IRQHandler", "notification", "-",                                           \

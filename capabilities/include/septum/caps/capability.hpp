@@ -23,6 +23,14 @@ struct Capability {
     std::uint8_t guard_bits = 0;  // CNode only
     std::uint16_t last_port = 0;  // IOPortRange only
 
+    // Frames and paging structures: where this capability mapped its object,
+    // for the kernel to undo when the capability goes (0: not mapped). The
+    // library keeps it on a move and clears it on every derivation: a copy
+    // starts unmapped, and a mapping dies with the capability that made it.
+    std::uint64_t mapped_root = 0;        // the address space (PML4) mapped into
+    std::uint64_t mapped_address = 0;     // the virtual address
+    std::uint32_t mapped_generation = 0;  // of that address space, when mapped
+
     [[nodiscard]] bool empty() const { return kind == ObjectKind::null; }
     [[nodiscard]] std::uint8_t radix() const { return static_cast<std::uint8_t>(size_bits - slot_bits); }
     [[nodiscard]] std::uint64_t size() const { return std::uint64_t{1} << size_bits; }

@@ -12,6 +12,7 @@
 namespace septum::caps {
 
 struct Slot;
+struct Capability;
 
 class Machine {
 public:
@@ -29,6 +30,11 @@ public:
     // are empty). The kernel tears the object down; the memory stays with
     // the Untyped it came from.
     virtual void object_destroyed(ObjectKind kind, PhysAddr object, std::uint8_t size_bits) = 0;
+
+    // A capability was deleted (by delete, revoke or the reaper), final or
+    // not; called before object_destroyed when it was the last. The kernel
+    // undoes what the capability did on its own, such as a mapping.
+    virtual void capability_deleted(const Capability& cap) = 0;
 
 protected:
     Machine() = default;
