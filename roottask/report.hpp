@@ -1,5 +1,6 @@
-// The root task's side of the test protocol (docs/test-protocol.md): one
-// line per check, counted, so the summary always agrees with the lines.
+// The root task's side of the test protocol (docs/test-protocol.md): the
+// shared writer (kernel/src/test_protocol.hpp) over the root task's
+// console, with helpers for the checks of statuses and set-up steps.
 #pragma once
 
 #include <cstdint>
@@ -7,34 +8,18 @@
 #include "septum/caps/status.hpp"
 #include "septum/user/console.hpp"
 #include "septum/user/status.hpp"
+#include "test_protocol.hpp"
 
 namespace septum::roottask {
 
-class Report {
+class Report : public TestProtocol<user::Console> {
 public:
-    explicit Report(user::Console& console) : console_(console) {}
+    explicit Report(user::Console& console) : TestProtocol<user::Console>(console) {}
 
-    void begin(const char* suite) { console_.print("SEPTUM-TEST BEGIN {}\n", suite); }
+    // The suite's summary and the run's end marker: the root task reports last.
     void end() {
-        console_.print("SEPTUM-TEST SUMMARY passed={} failed={} skipped={}\nSEPTUM-TEST END\n", passed_, failed_,
-                       skipped_);
-    }
-
-    // PASS or FAIL, by ok; returns ok.
-    template <typename... Args>
-    bool check(bool ok, const char* name, const char* fmt, const Args&... args) {
-        line(ok ? "PASS" : "FAIL", name, fmt, args...);
-        ++(ok ? passed_ : failed_);
-        return ok;
-    }
-    template <typename... Args>
-    void skip(const char* name, const char* fmt, const Args&... args) {
-        line("SKIP", name, fmt, args...);
-        ++skipped_;
-    }
-    template <typename... Args>
-    void info(const char* name, const char* fmt, const Args&... args) {
-        line("INFO", name, fmt, args...);
+        TestProtocol<user::Console>::end();
+        finish();
     }
 
     // A check that one status came back: "got X" or "got X, want Y".
@@ -56,21 +41,6 @@ public:
     bool setup(const Result<T>& r, const char* name, const char* step) {
         return setup(r.status(), name, step);
     }
-
-    [[nodiscard]] std::uint64_t failed() const { return failed_; }
-
-private:
-    template <typename... Args>
-    void line(const char* tag, const char* name, const char* fmt, const Args&... args) {
-        console_.print("{} {}: ", tag, name);
-        console_.print(fmt, args...);
-        console_.print("\n");
-    }
-
-    user::Console& console_;
-    std::uint64_t passed_ = 0;
-    std::uint64_t failed_ = 0;
-    std::uint64_t skipped_ = 0;
 };
 
 }  // namespace septum::roottask

@@ -3,6 +3,8 @@
 // code, real or zero, then the vector) and joins isr_common, which saves the
 // general registers in the order of InterruptFrame (interrupts.hpp).
 
+#include "gprs.h"
+
     .text
     .balign 16
     .global isr_stubs
@@ -21,39 +23,11 @@ isr_stubs:
     .endr
 
 isr_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     cld
     mov %rsp, %rdi
     call interrupt_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     add $16, %rsp
     iretq
 

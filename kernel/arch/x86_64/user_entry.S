@@ -1,5 +1,6 @@
 // User-mode entry and exit. The kernel runs with interrupts off on one
 // kernel stack (kernel_stack_top); user registers live in the TCB.
+#include "gprs.h"
 #include "layout.h"
 
 #define USER_DS (0x18 | 3)
@@ -19,21 +20,7 @@ syscall_entry:
     pushq %r11
     pushq $USER_CS
     pushq %rcx
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     movq $kernel_stack_top, %rsp
     cld
     call syscall_dispatch
@@ -47,21 +34,7 @@ enter_user_iret:
     je 1f
     movq %rsi, %cr3
 1:  movq %rdi, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     iretq
 
 // enter_user_sysret(const UserContext* rdi, uint64_t cr3 rsi): the context's
