@@ -1,6 +1,7 @@
 // Kernel entries from user mode and the way back: the syscall entry, traps
 // (exceptions and interrupts taken in user mode), and the loop that picks
 // the next thread or idles.
+#include "fpu.hpp"
 #include "interrupts.hpp"
 #include "kernel.hpp"
 #include "lapic.hpp"
@@ -13,8 +14,16 @@ Kernel kernel;
 
 namespace {
 
-// Enters a thread that has an address space.
+// Enters a thread that has an address space. Its FPU/SSE state goes into
+// the FPU only when another thread's is there (saved first).
 [[noreturn]] void enter(Tcb& t) {
+    if (kernel.fpu_owner != &t) {
+        if (kernel.fpu_owner != nullptr) {
+            arch::fpu::save(kernel.fpu_owner->fpu);
+        }
+        arch::fpu::restore(t.fpu);
+        kernel.fpu_owner = &t;
+    }
     kernel.current = &t;
     arch::set_current_context(&t.context);
     arch::enter_user(t.context, t.vspace().cap.object, t.fast_return);

@@ -34,7 +34,8 @@ public:
 
     caps::Authority authority;
     Scheduler scheduler;
-    Tcb* current = nullptr;  // the thread whose registers are live
+    Tcb* current = nullptr;    // the thread whose registers are live
+    Tcb* fpu_owner = nullptr;  // the thread whose FPU/SSE state is in the FPU
     AddressSpaces address_spaces;
     IrqBinding irqs[irq_lines] = {};
     // Boot only: objects placed now keep their memory's contents (the boot

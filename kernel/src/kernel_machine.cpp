@@ -103,6 +103,9 @@ void Kernel::destroy_tcb(Tcb& t) {
     if (current == &t) {
         current = nullptr;
     }
+    if (fpu_owner == &t) {
+        fpu_owner = nullptr;  // its state dies with it
+    }
 }
 
 void Kernel::destroy_endpoint(Endpoint& ep) {

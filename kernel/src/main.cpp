@@ -9,6 +9,7 @@
 #include "cmdline.hpp"
 #include "console.hpp"
 #include "cpu.hpp"
+#include "fpu.hpp"
 #include "gdt.hpp"
 #include "interrupts.hpp"
 #include "kernel.hpp"
@@ -118,6 +119,7 @@ bool prepare_root_task(TestReport& r) {
         return false;
     }
     arch::syscall_init();
+    arch::fpu::init();
     if (const char* e = kernel::boot::build_root_task(kernel::kernel, boot_info, mem)) {
         r.fail("kernel.root-task", "{}", e);
         return false;

@@ -3,7 +3,7 @@
 // code, real or zero, then the vector) and joins isr_common, which saves the
 // general registers in the order of InterruptFrame (interrupts.hpp).
 
-#include "gprs.h"
+#include "gprs.inc"
 
     .text
     .balign 16

@@ -1,6 +1,6 @@
 // User-mode entry and exit. The kernel runs with interrupts off on one
 // kernel stack (kernel_stack_top); user registers live in the TCB.
-#include "gprs.h"
+#include "gprs.inc"
 #include "layout.h"
 
 #define USER_DS (0x18 | 3)

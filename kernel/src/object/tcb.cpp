@@ -9,6 +9,7 @@ namespace septum::kernel {
 Tcb* tcb_create(void* memory) {
     Tcb fresh{};
     fresh.context = arch::initial_user_context();
+    fresh.fpu = arch::fpu::initial_state();
     fresh.state = ThreadState::inactive;
     return new (memory) Tcb(fresh);
 }

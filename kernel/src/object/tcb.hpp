@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "fpu_state.hpp"
 #include "septum/abi/syscall.hpp"
 #include "septum/caps/slot.hpp"
 #include "user_context.hpp"
@@ -30,6 +31,7 @@ struct Tcb {
     caps::Slot slots[slot_count];
 
     arch::UserContext context;
+    arch::fpu::State fpu;  // saved while another thread owns the FPU
 
     ThreadState state;
     std::uint8_t priority;
