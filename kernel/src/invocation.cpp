@@ -39,9 +39,14 @@ Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& 
         case caps::ObjectKind::pdpt:
         case caps::ObjectKind::page_directory:
         case caps::ObjectKind::page_table:
+        case caps::ObjectKind::ept_pdpt:
+        case caps::ObjectKind::ept_pd:
+        case caps::ObjectKind::ept_pt:
             return invoke_paging(k, caller, slot, op, args);
         case caps::ObjectKind::io_port_range:
             return invoke_io_port(k, caller, slot, op, args);
+        case caps::ObjectKind::vcpu:
+            return invoke_vcpu(k, caller, slot, op, args);
         case caps::ObjectKind::sched_context:
             return invoke_sched_context(k, caller, slot, op, args);
         case caps::ObjectKind::irq_handler:

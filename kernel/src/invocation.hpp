@@ -30,6 +30,7 @@ Status invoke_tcb(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, 
 Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_sched_context(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status invoke_vcpu(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_irq(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_io_port(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 

@@ -87,8 +87,11 @@ public:
     [[nodiscard]] bool mapping_alive(const caps::Capability& cap) const {
         return cap.mapped_root != 0 && address_spaces.alive(cap.mapped_root, cap.mapped_generation);
     }
-    // Records in the capability that it mapped its object at vaddr in pml4.
-    void record_mapping(caps::Capability& cap, std::uint64_t pml4, std::uint64_t vaddr) const;
+    // Records in the capability that it mapped its object at vaddr in the
+    // address space `root` (a PML4, or with `guest` a GuestMemory: EPT).
+    // Addresses are page aligned, so bit 0 of mapped_address marks EPT.
+    void record_mapping(caps::Capability& cap, std::uint64_t root, std::uint64_t vaddr, bool guest = false) const;
+    static constexpr std::uint64_t mapped_in_guest = 1;
     // Removes the mapping the capability made, if it is alive, and forgets it.
     void unmap(caps::Capability& cap);
 
@@ -109,6 +112,7 @@ private:
     void destroy_tcb(Tcb& t);
     void destroy_endpoint(Endpoint& ep);
     void destroy_notification(Notification& n);
+    void destroy_vcpu(std::uint64_t object);
 };
 
 extern Kernel kernel;

@@ -2,13 +2,34 @@
 // object's contents when the library creates or destroys it.
 #include <cstring>
 
+#include "ept.hpp"
 #include "kernel.hpp"
 #include "physical.hpp"
+#include "vcpu.hpp"
 #include "vspace.hpp"
 
 namespace septum::kernel {
 
 using caps::ObjectKind;
+
+namespace {
+// The EPT level of the entry that maps an object of this kind.
+std::uint8_t ept_entry_level(ObjectKind kind) {
+    switch (kind) {
+        case ObjectKind::frame_4k:
+            return 1;
+        case ObjectKind::frame_2m:
+        case ObjectKind::ept_pt:
+            return 2;
+        case ObjectKind::ept_pd:
+            return 3;
+        case ObjectKind::ept_pdpt:
+            return 4;
+        default:
+            return 0;
+    }
+}
+}  // namespace
 
 caps::Slot* Kernel::cnode_slots(caps::PhysAddr object) { return physical_pointer<caps::Slot>(object); }
 
@@ -28,6 +49,12 @@ void Kernel::object_created(ObjectKind kind, caps::PhysAddr object, std::uint8_t
         case ObjectKind::pml4:
             arch::vspace::init_root(object);
             address_spaces.set_live(object, true);
+            break;
+        case ObjectKind::guest_memory:
+            address_spaces.set_live(object, true);  // an empty EPT: nothing to prepare
+            break;
+        case ObjectKind::vcpu:
+            arch::vcpu::created(object);
             break;
         default:
             break;
@@ -52,8 +79,12 @@ void Kernel::object_destroyed(ObjectKind kind, caps::PhysAddr object, std::uint8
             unbind_irq(static_cast<unsigned>(object));
             break;
         case ObjectKind::pml4:
+        case ObjectKind::guest_memory:
             // Mappings made in this address space are dead from now on.
             address_spaces.set_live(object, false);
+            break;
+        case ObjectKind::vcpu:
+            destroy_vcpu(object);
             break;
         default:
             break;
@@ -64,15 +95,31 @@ void Kernel::object_destroyed(ObjectKind kind, caps::PhysAddr object, std::uint8
 // or not other capabilities to the object remain (revoking a copy given to
 // someone takes away what they mapped with it).
 void Kernel::capability_deleted(const caps::Capability& cap) {
-    if (mapping_alive(cap)) {
-        arch::vspace::unmap(cap.mapped_root, cap.mapped_address, arch::vspace::entry_level(cap.kind), cap.object);
+    if (!mapping_alive(cap)) {
+        return;
+    }
+    const std::uint64_t address = cap.mapped_address & ~mapped_in_guest;
+    if ((cap.mapped_address & mapped_in_guest) != 0) {
+        arch::ept::unmap(cap.mapped_root, address, ept_entry_level(cap.kind), cap.object);
+    } else {
+        arch::vspace::unmap(cap.mapped_root, address, arch::vspace::entry_level(cap.kind), cap.object);
     }
 }
 
-void Kernel::record_mapping(caps::Capability& cap, std::uint64_t pml4, std::uint64_t vaddr) const {
-    cap.mapped_root = pml4;
-    cap.mapped_address = vaddr;
-    cap.mapped_generation = address_spaces.generation(pml4);
+void Kernel::record_mapping(caps::Capability& cap, std::uint64_t root, std::uint64_t vaddr, bool guest) const {
+    cap.mapped_root = root;
+    cap.mapped_address = vaddr | (guest ? mapped_in_guest : 0);
+    cap.mapped_generation = address_spaces.generation(root);
+}
+
+// A VCPU's own capabilities go with it, as a TCB's do; the CPU forgets it.
+void Kernel::destroy_vcpu(std::uint64_t object) {
+    for (caps::Slot& s : arch::vcpu::at(object).slots) {
+        if (!s.empty()) {
+            (void)authority.remove(s);
+        }
+    }
+    arch::vcpu::destroyed(object);
 }
 
 void Kernel::unmap(caps::Capability& cap) {

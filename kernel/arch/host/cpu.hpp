@@ -18,6 +18,7 @@ inline void write_cr3(std::uint64_t v) {
     ++sim::tlb_flushes;
 }
 inline void invlpg(const void*) { ++sim::tlb_flushes; }
+inline void invept_all() { ++sim::tlb_flushes; }
 
 inline std::uint8_t inb(std::uint16_t port) { return sim::ports[port]; }
 inline std::uint16_t inw(std::uint16_t port) { return sim::ports[port]; }

@@ -73,6 +73,20 @@ SEPTUM_CR_ACCESSORS(4)
 #undef SEPTUM_CR_ACCESSORS
 
 inline void invlpg(const void* va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+// Whether VMXON is in effect (vmx.cpp sets it): INVEPT and friends are
+// invalid opcodes otherwise.
+inline bool vmx_active = false;
+
+// Invalidates all EPT-derived translations (INVEPT type 2, SDM Vol. 3
+// 30.3); nothing to do while VMX is off (no guest ran, none is cached).
+inline void invept_all() {
+    if (!vmx_active) {
+        return;
+    }
+    const struct { std::uint64_t eptp, reserved; } descriptor{0, 0};
+    asm volatile("invept %0, %1" ::"m"(descriptor), "r"(std::uint64_t{2}) : "cc", "memory");
+}
 inline void enable_interrupts() { asm volatile("sti" ::: "memory"); }
 inline void disable_interrupts() { asm volatile("cli" ::: "memory"); }
 inline void pause() { asm volatile("pause"); }

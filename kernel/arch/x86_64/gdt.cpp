@@ -80,4 +80,7 @@ void gdt_init() {
         : "rax", "memory");
 }
 
+std::uint64_t gdt_base() { return reinterpret_cast<std::uint64_t>(gdt); }
+std::uint64_t tss_base() { return reinterpret_cast<std::uint64_t>(&tss); }
+
 }  // namespace septum::arch

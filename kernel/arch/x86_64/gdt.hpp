@@ -19,4 +19,8 @@ enum class Ist : std::uint8_t { none = 0, double_fault = 1, nmi = 2, machine_che
 
 void gdt_init();
 
+// Where the descriptor tables are, for the VMCS host-state area.
+std::uint64_t gdt_base();
+std::uint64_t tss_base();
+
 }  // namespace septum::arch

@@ -103,6 +103,18 @@ void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler) { hand
 
 void arm_fault_probe(FaultProbe* probe) { armed_probe = probe; }
 
+std::uint64_t idt_base() { return reinterpret_cast<std::uint64_t>(idt); }
+
+void run_handler(std::uint8_t vector) {
+    InterruptFrame f{};
+    f.vector = vector;
+    if (InterruptHandler h = handlers[vector]; h != nullptr) {
+        h(f);
+    } else {
+        ++unexpected_interrupts;
+    }
+}
+
 const char* exception_mnemonic(unsigned vector) {
     static const char* const names[exception_count] = {
         "#DE",  "#DB",  "NMI",  "#BP",  "#OF",  "#BR",  "#UD", "#NM", "#DF", "(9)",  "#TS",

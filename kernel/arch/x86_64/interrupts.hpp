@@ -58,6 +58,14 @@ struct FaultProbe {
 
 void arm_fault_probe(FaultProbe* probe);  // nullptr disarms
 
+// Where the IDT is, for the VMCS host-state area.
+std::uint64_t idt_base();
+
+// Runs the handler of an interrupt the CPU acknowledged on a VM exit (the
+// "acknowledge interrupt on exit" control hands over the vector instead of
+// delivering it through the IDT).
+void run_handler(std::uint8_t vector);
+
 const char* exception_mnemonic(unsigned vector);
 
 }  // namespace septum::arch

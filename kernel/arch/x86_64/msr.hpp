@@ -11,6 +11,8 @@ enum class Msr : std::uint32_t {
     vmx_basic = 0x480,           // IA32_VMX_BASIC (SDM Vol. 3 A.1)
     vmx_pinbased_ctls = 0x481,   // A.3.1
     vmx_procbased_ctls = 0x482,  // A.3.2
+    vmx_exit_ctls = 0x483,       // A.4
+    vmx_entry_ctls = 0x484,      // A.5
     vmx_cr0_fixed0 = 0x486,      // A.7
     vmx_cr0_fixed1 = 0x487,
     vmx_cr4_fixed0 = 0x488,  // A.8

@@ -94,6 +94,60 @@ OnOffResult vmxon_then_vmxoff(std::uint32_t revision) {
     return r;
 }
 
+namespace {
+std::uint32_t vmcs_revision = 0;
+constexpr std::uint64_t basic_true_controls = std::uint64_t{1} << 55;
+}  // namespace
+
+bool turn_on() {
+    if (!cpu_has_vmx()) {
+        return false;
+    }
+    std::uint64_t fc = 0, cr0 = 0, cr4 = 0;
+    if (enable_feature_control(fc) == FeatureControl::disabled_locked || !apply_fixed_bits(cr0, cr4)) {
+        return false;
+    }
+    const Capabilities caps = capabilities();
+    if (!caps.ept || !caps.vpid || !caps.unrestricted_guest) {
+        write_cr4(read_cr4() & ~cr4::vmxe);
+        return false;
+    }
+    *reinterpret_cast<volatile std::uint32_t*>(vmxon_region) = caps.revision;
+    const std::uint64_t phys = image_to_phys(vmxon_region);
+    bool cf = false, zf = false;
+    asm volatile("vmxon %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(phys) : "cc", "memory");
+    if (status_from(cf, zf) != InstrStatus::ok) {
+        write_cr4(read_cr4() & ~cr4::vmxe);
+        return false;
+    }
+    vmcs_revision = caps.revision;
+    vmx_active = true;
+    return true;
+}
+
+bool is_on() { return vmx_active; }
+std::uint32_t revision() { return vmcs_revision; }
+
+bool adjust_controls(std::uint32_t which_msr, std::uint32_t desired, std::uint32_t& out) {
+    // With IA32_VMX_BASIC[55] the TRUE_* MSRs (0x48d-0x490) describe the
+    // pin, proc, exit and entry controls more precisely.
+    std::uint32_t msr = which_msr;
+    const bool true_msrs = (rdmsr(Msr::vmx_basic) & basic_true_controls) != 0;
+    if (true_msrs && msr >= 0x481 && msr <= 0x484) {
+        msr += 0xc;
+    }
+    const std::uint64_t value = rdmsr(static_cast<Msr>(msr));
+    const auto allowed0 = static_cast<std::uint32_t>(value);
+    const auto allowed1 = static_cast<std::uint32_t>(value >> 32);
+    out = (desired | allowed0) & allowed1;
+    return (out & desired) == desired;
+}
+
+FixedBits fixed_bits() {
+    return FixedBits{rdmsr(Msr::vmx_cr0_fixed0), rdmsr(Msr::vmx_cr0_fixed1), rdmsr(Msr::vmx_cr4_fixed0),
+                     rdmsr(Msr::vmx_cr4_fixed1)};
+}
+
 const char* to_string(InstrStatus s) {
     switch (s) {
         case InstrStatus::ok:

@@ -43,4 +43,22 @@ OnOffResult vmxon_then_vmxoff(std::uint32_t revision);
 
 const char* to_string(InstrStatus s);
 
+// Turns VMX on for good (after the boot checks): VMXON on the kernel's
+// region, with EPT, VPID and unrestricted guest required. False (VMX left
+// off) on a CPU without them.
+bool turn_on();
+[[nodiscard]] bool is_on();
+[[nodiscard]] std::uint32_t revision();
+
+// A VM-execution control value: the desired bits, plus the bits the CPU
+// requires, if the CPU allows all desired bits (SDM Vol. 3 A.3-A.5);
+// false otherwise.
+bool adjust_controls(std::uint32_t which_msr, std::uint32_t desired, std::uint32_t& out);
+
+// The CR0 and CR4 bits VMX operation fixes (SDM Vol. 3 A.7, A.8).
+struct FixedBits {
+    std::uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+FixedBits fixed_bits();
+
 }  // namespace septum::arch::vmx

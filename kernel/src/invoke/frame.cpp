@@ -1,3 +1,4 @@
+#include "ept.hpp"
 #include "invocation.hpp"
 #include "vspace.hpp"
 
@@ -8,14 +9,17 @@ namespace {
 using caps::ObjectKind;
 using caps::Rights;
 
+// An address space to map into: a PML4 (a VSpace) or a GuestMemory (EPT).
 caps::Slot* lookup_vspace(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error) {
     caps::Slot* s = lookup(k, caller, raw_cptr, error);
-    if (s != nullptr && s->cap.kind != ObjectKind::pml4) {
+    if (s != nullptr && s->cap.kind != ObjectKind::pml4 && s->cap.kind != ObjectKind::guest_memory) {
         error = Status::wrong_kind;
         return nullptr;
     }
     return s;
 }
+
+bool is_guest(const caps::Slot& space) { return space.cap.kind == ObjectKind::guest_memory; }
 
 Status map_frame(Kernel& k, const Tcb& caller, caps::Capability& frame, const Arguments& a) {
     if (!a.has(3)) {
@@ -42,11 +46,30 @@ Status map_frame(Kernel& k, const Tcb& caller, caps::Capability& frame, const Ar
         return Status::out_of_range;  // an address space the kernel cannot track
     }
     const bool large = frame.kind == ObjectKind::frame_2m;
-    const arch::vspace::FrameRights fr{caps::is_subset(Rights::write, wanted),
-                                       caps::is_subset(Rights::execute, wanted)};
-    SEPTUM_TRY(arch::vspace::map_frame(vspace->cap.object, a[1], frame.object, large, fr));
-    k.record_mapping(frame, vspace->cap.object, a[1]);
+    const bool write = caps::is_subset(Rights::write, wanted), execute = caps::is_subset(Rights::execute, wanted);
+    if (is_guest(*vspace)) {
+        SEPTUM_TRY(arch::ept::map_frame(vspace->cap.object, a[1], frame.object, large, {true, write, execute}));
+    } else {
+        SEPTUM_TRY(arch::vspace::map_frame(vspace->cap.object, a[1], frame.object, large, {write, execute}));
+    }
+    k.record_mapping(frame, vspace->cap.object, a[1], is_guest(*vspace));
     return Status::ok;
+}
+
+// The EPT level a guest paging structure is mapped at (3: in the EPT PML4).
+unsigned ept_level_of(ObjectKind kind) {
+    switch (kind) {
+        case ObjectKind::ept_pdpt:
+            return 3;
+        case ObjectKind::ept_pd:
+            return 2;
+        default:
+            return 1;
+    }
+}
+
+bool is_ept_kind(ObjectKind kind) {
+    return kind == ObjectKind::ept_pdpt || kind == ObjectKind::ept_pd || kind == ObjectKind::ept_pt;
 }
 
 arch::vspace::Level level_of(ObjectKind kind) {
@@ -89,9 +112,16 @@ Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation o
     if (!k.address_spaces.covers(vspace->cap.object)) {
         return Status::out_of_range;
     }
-    const arch::vspace::Level level = level_of(slot.cap.kind);
-    SEPTUM_TRY(arch::vspace::map_table(vspace->cap.object, a[1], level, slot.cap.object));
-    k.record_mapping(slot.cap, vspace->cap.object, a[1]);
+    // VSpace tables go into PML4s, EPT tables into GuestMemory, never across.
+    if (is_guest(*vspace) != is_ept_kind(slot.cap.kind)) {
+        return Status::wrong_kind;
+    }
+    if (is_guest(*vspace)) {
+        SEPTUM_TRY(arch::ept::map_table(vspace->cap.object, a[1], ept_level_of(slot.cap.kind), slot.cap.object));
+    } else {
+        SEPTUM_TRY(arch::vspace::map_table(vspace->cap.object, a[1], level_of(slot.cap.kind), slot.cap.object));
+    }
+    k.record_mapping(slot.cap, vspace->cap.object, a[1], is_guest(*vspace));
     return Status::ok;
 }
 

@@ -52,7 +52,14 @@
     X(io_port_out, 22, "IOPortRange", "port, width, value", "-", "Write a port in the range.")                       \
     X(irq_handler_set_notification, 23, "IRQHandler", "notification", "-",                                           \
       "Deliver this interrupt line as a signal of the Notification (with the capability's badge).")                  \
-    X(irq_handler_ack, 24, "IRQHandler", "-", "-", "Unmask the line after the interrupt was handled.")
+    X(irq_handler_ack, 24, "IRQHandler", "-", "-", "Unmask the line after the interrupt was handled.")               \
+    X(vcpu_configure, 25, "VCPU", "guest_memory, state_page", "-",                                                   \
+      "Give the VCPU its guest-physical address space (a GuestMemory) and its state page (a 4 KiB Frame the "        \
+      "VMM maps, holding abi::VcpuPage).")                                                                           \
+    X(vcpu_run, 26, "VCPU", "supply_mask, want_mask", "-",                                                           \
+      "Enter the guest with the state parts in supply_mask taken from the state page; return at the next exit "      \
+      "the kernel does not keep, with the exit information and the parts in want_mask in the state page. "           \
+      "A signal on the caller's bound Notification ends the run (reason exit_reason_signal). Needs VT-x.")
 
 namespace septum::abi {
 

@@ -1,0 +1,88 @@
+// The VCPU interface between the kernel and a VMM server (the brief's
+// "run" call): the guest state a VMM supplies and wants back, moved by mask
+// both ways, and what an exit reports. The state travels in the VCPU's state
+// page, a 4 KiB Frame the VMM maps and gives the VCPU at configuration.
+//
+// A VMM never sees or sets host state, the EPT pointer, the VPID or the
+// VM-execution controls that keep the kernel in charge; the kernel checks
+// the state it is given against the VM-entry checks before entry.
+#pragma once
+
+#include <cstdint>
+
+namespace septum::abi {
+
+// Which parts of VcpuState a run supplies (kernel reads them before entry)
+// or wants back (kernel writes them after the exit).
+namespace vcpu_state {
+inline constexpr std::uint64_t gprs = 1u << 0;  // rax..r15 except rsp
+inline constexpr std::uint64_t rsp_rip_rflags = 1u << 1;
+inline constexpr std::uint64_t control = 1u << 2;  // cr0, cr3, cr4, efer (and cr0/cr4 read shadows)
+inline constexpr std::uint64_t cr2 = 1u << 3;
+inline constexpr std::uint64_t segments = 1u << 4;          // cs ds es fs gs ss tr ldtr
+inline constexpr std::uint64_t tables = 1u << 5;            // gdtr idtr
+inline constexpr std::uint64_t interruptibility = 1u << 6;  // interruptibility and activity state
+inline constexpr std::uint64_t injection = 1u << 7;         // an event to inject at entry (supply only)
+inline constexpr std::uint64_t xcr0 = 1u << 8;
+inline constexpr std::uint64_t all = (1u << 9) - 1;
+}  // namespace vcpu_state
+
+struct Segment {
+    std::uint64_t base;
+    std::uint32_t limit;
+    std::uint32_t access_rights;  // VMCS format (SDM Vol. 3 24.4.1); bit 16 set: unusable
+    std::uint16_t selector;
+    std::uint16_t reserved[3];
+};
+
+struct DescriptorTable {
+    std::uint64_t base;
+    std::uint32_t limit;
+    std::uint32_t reserved;
+};
+
+struct VcpuState {
+    std::uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    std::uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    std::uint64_t rsp, rip, rflags;
+    std::uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
+    Segment cs, ds, es, fs, gs, ss, tr, ldtr;
+    DescriptorTable gdtr, idtr;
+    std::uint32_t interruptibility;  // SDM Vol. 3 Table 24-3
+    std::uint32_t activity;          // 0 active, 1 HLT, 2 shutdown, 3 wait-for-SIPI
+    // Injection at the next entry (SDM Vol. 3 24.8.3): interruption
+    // information (bit 31 valid), error code, instruction length.
+    std::uint32_t inject_info;
+    std::uint32_t inject_error;
+    std::uint32_t inject_length;
+    std::uint32_t reserved;
+};
+
+// What the last exit reported (SDM Vol. 3 24.9), written by every run.
+struct ExitInfo {
+    std::uint32_t reason;  // basic exit reason (VmxExit) in bits 15:0; bit 31: VM-entry failure
+    std::uint32_t instruction_length;
+    std::uint64_t qualification;
+    std::uint32_t instruction_info;
+    std::uint32_t interruption_info;  // exit interruption information
+    std::uint32_t interruption_error;
+    std::uint32_t idt_vectoring_info;
+    std::uint32_t idt_vectoring_error;
+    std::uint32_t interruptibility;
+    std::uint64_t guest_physical;
+    std::uint64_t guest_linear;
+};
+
+// A run that ended because the VMM thread's bound notification was
+// signalled, not because of a guest exit: ExitInfo::reason has this value
+// and the notification word is returned as the badge.
+inline constexpr std::uint32_t exit_reason_signal = 0x10000;
+
+// The VCPU's state page.
+struct VcpuPage {
+    VcpuState state;
+    ExitInfo exit;
+};
+static_assert(sizeof(VcpuPage) <= 4096, "the state page is one 4 KiB frame");
+
+}  // namespace septum::abi

@@ -1,0 +1,83 @@
+#include "ept.hpp"
+
+// Angle brackets: the host build puts its simulated machine first.
+#include <cpu.hpp>
+#include <layout.hpp>
+
+namespace septum::arch::ept {
+
+namespace {
+
+constexpr std::uint64_t rwx = 0x7;
+constexpr std::uint64_t memory_type_wb = 6u << 3;
+constexpr std::uint64_t large_page = 1u << 7;
+constexpr std::uint64_t addr_mask = 0x000ffffffffff000;
+
+unsigned index_at(std::uint64_t gpa, unsigned level) {
+    return static_cast<unsigned>((gpa >> (12 + 9 * (level - 1))) & 511);
+}
+
+// The entry for gpa at `level`, walking present non-leaf entries from the
+// root (level 4); nullptr if the walk stops early.
+std::uint64_t* entry_at(std::uint64_t root, std::uint64_t gpa, unsigned level) {
+    auto* t = phys_to_virt<std::uint64_t>(root);
+    for (unsigned l = 4; t != nullptr && l > level; --l) {
+        const std::uint64_t e = t[index_at(gpa, l)];
+        if ((e & rwx) == 0 || (e & large_page) != 0) {
+            return nullptr;
+        }
+        t = phys_to_virt<std::uint64_t>(e & addr_mask);
+    }
+    return t == nullptr ? nullptr : &t[index_at(gpa, level)];
+}
+
+}  // namespace
+
+Status map_table(std::uint64_t root, std::uint64_t gpa, unsigned level, std::uint64_t table_phys) {
+    if (gpa >= max_guest_physical || level < 1 || level > 3) {
+        return Status::invalid_argument;
+    }
+    std::uint64_t* e = entry_at(root, gpa, level + 1);
+    if (e == nullptr) {
+        return Status::depth_mismatch;
+    }
+    if ((*e & rwx) != 0) {
+        return Status::slot_occupied;
+    }
+    *e = table_phys | rwx;  // the leaf decides the access
+    return Status::ok;
+}
+
+Status map_frame(std::uint64_t root, std::uint64_t gpa, std::uint64_t frame_phys, bool large, Access access) {
+    const std::uint64_t align = large ? (1u << 21) : (1u << 12);
+    if (gpa >= max_guest_physical || (gpa & (align - 1)) != 0 || !access.read) {
+        return Status::invalid_argument;  // write or execute without read is a misconfiguration
+    }
+    std::uint64_t* e = entry_at(root, gpa, large ? 2 : 1);
+    if (e == nullptr) {
+        return Status::depth_mismatch;
+    }
+    if ((*e & rwx) != 0) {
+        return Status::slot_occupied;
+    }
+    std::uint64_t v = frame_phys | memory_type_wb | 1u;
+    v |= access.write ? 2u : 0u;
+    v |= access.execute ? 4u : 0u;
+    v |= large ? large_page : 0;
+    *e = v;
+    return Status::ok;
+}
+
+void unmap(std::uint64_t root, std::uint64_t gpa, std::uint8_t entry_level, std::uint64_t phys) {
+    if (entry_level == 0 || entry_level > 4) {
+        return;
+    }
+    std::uint64_t* e = entry_at(root, gpa, entry_level);
+    if (e == nullptr || (*e & rwx) == 0 || (*e & addr_mask) != phys) {
+        return;
+    }
+    *e = 0;
+    invept_all();  // cached guest translations of this entry must go
+}
+
+}  // namespace septum::arch::ept

@@ -1,0 +1,42 @@
+// The VCPU object (capabilities/: ObjectKind::vcpu, 8 KiB): the VMCS region
+// in its first page, the kernel's side of the virtual CPU in the second.
+#pragma once
+
+#include <cstdint>
+
+#include "septum/caps/slot.hpp"
+
+namespace septum::arch::vcpu {
+
+// Guest general registers the VMCS does not hold, in the order vmx_entry.S
+// pushes them at an exit (gprs.inc: r15 at the lowest address).
+struct GuestGprs {
+    std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    std::uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+};
+
+struct Vcpu {
+    // Capabilities the VCPU runs with (derived copies, as a TCB's): its
+    // GuestMemory and its state page.
+    enum SlotIndex : unsigned { guest_memory_slot, state_page_slot, slot_count };
+    caps::Slot slots[slot_count];
+    GuestGprs gprs;
+    std::uint64_t xcr0;
+    std::uint64_t want_mask;  // of the run in progress
+    std::uint16_t vpid;
+    bool initialised;  // controls and constant fields written
+    bool launched;     // VMLAUNCH done since the last VMCLEAR
+    bool restart;      // a kernel-kept exit interrupted the run: resume without re-supplying state
+};
+
+inline constexpr std::uint64_t vmcs_offset = 0;
+inline constexpr std::uint64_t vcpu_offset = 4096;
+
+// Object lifecycle (kernel_machine.cpp): a new VCPU gets its VMCS revision
+// and a VPID; a destroyed one is cleared from the CPU.
+void created(std::uint64_t object);
+void destroyed(std::uint64_t object);
+
+Vcpu& at(std::uint64_t object);
+
+}  // namespace septum::arch::vcpu

@@ -1,0 +1,35 @@
+// Entering a guest and coming back. vm_enter loads the guest registers the
+// VMCS does not hold and executes VMLAUNCH or VMRESUME; it returns only if
+// the instruction fails. An exit arrives at vm_exit_entry on the kernel
+// stack (HOST_RSP), where the guest registers are pushed in GuestGprs order
+// and handed to vmexit_dispatch, which does not return.
+#include "gprs.inc"
+
+    .text
+// bool vm_enter(const GuestGprs* rdi, bool launched sil): returns the
+// failed instruction's RFLAGS (CF: VMfailInvalid, ZF: VMfailValid).
+    .global vm_enter
+vm_enter:
+    movq %rdi, %rsp        // the GuestGprs frame; the kernel stack is not needed again
+    testb %sil, %sil
+    POP_GPRS
+    jnz 1f
+    vmlaunch
+    jmp 2f
+1:  vmresume
+2:  // Failure: flags say why. Back onto the kernel stack and report.
+    movq $kernel_stack_top, %rsp
+    pushfq
+    popq %rdi
+    call vmentry_failed
+    ud2
+
+    .global vm_exit_entry
+vm_exit_entry:
+    PUSH_GPRS
+    movq %rsp, %rdi
+    cld
+    call vmexit_dispatch
+    ud2
+
+    .section .note.GNU-stack, "", @progbits

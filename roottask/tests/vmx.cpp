@@ -1,0 +1,164 @@
+// VT-x: a guest runs on a VCPU the root task drives as its VMM. The guest
+// is four real-mode instructions in one page of guest memory (EPT): write
+// 'S' to port 0x3f8, then HLT. Each exit comes back to this thread; bad
+// state a VMM supplies is refused, by the kernel or as a failed entry,
+// never a crash. Without VT-x (QEMU) the checks are skipped and say so.
+#include "registry.hpp"
+#include "septum/abi/vcpu.hpp"
+#include "septum/abi/vmx_exit.hpp"
+#include "septum/user/vspace.hpp"
+#include "tests/common.hpp"
+
+namespace septum::roottask {
+
+namespace {
+
+using caps::ObjectKind;
+
+constexpr std::uint64_t guest_code_gpa = 0x1000;
+// mov dx, 0x3f8; mov al, 'S'; out dx, al; hlt (16-bit real mode)
+constexpr std::uint8_t guest_code[] = {0xba, 0xf8, 0x03, 0xb0, 'S', 0xee, 0xf4};
+
+bool cpu_has_vmx() {
+    std::uint32_t a = 1, b = 0, c = 0, d = 0;
+    asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    return (c & (1u << 5)) != 0;
+}
+
+abi::Segment segment(std::uint32_t access) { return abi::Segment{0, 0xffff, access, 0, {}}; }
+
+// Real mode at guest_code_gpa, flat 64 KiB segments (unrestricted guest).
+abi::VcpuState real_mode_state() {
+    abi::VcpuState s{};
+    s.rip = guest_code_gpa;
+    s.rsp = 0x8000;
+    s.rflags = 0x2;
+    s.cr0 = 0x10;  // ET; PE and PG clear
+    s.cs = segment(0x9b);
+    s.ds = s.es = s.fs = s.gs = s.ss = segment(0x93);
+    s.tr = segment(0x8b);
+    s.ldtr = segment(0x10000);  // unusable
+    s.gdtr = abi::DescriptorTable{0, 0xffff, 0};
+    s.idtr = abi::DescriptorTable{0, 0xffff, 0};
+    return s;
+}
+
+struct Guest {
+    CPtr vcpu = 0;
+    abi::VcpuPage* page = nullptr;
+};
+
+// GuestMemory with its EPT tables, a code frame mapped at guest_code_gpa
+// (written through a second capability mapped here), a state page, a VCPU.
+Status make_guest(Env& env, Guest& g) {
+    const Result<CPtr> memory = env.make(ObjectKind::guest_memory);
+    SEPTUM_TRY(memory);
+    for (const ObjectKind table : {ObjectKind::ept_pdpt, ObjectKind::ept_pd, ObjectKind::ept_pt}) {
+        const Result<CPtr> t = env.make(table);
+        SEPTUM_TRY(t);
+        SEPTUM_TRY(user::invoke(t.value(), abi::Invocation::page_table_map, {memory.value(), guest_code_gpa}).status);
+    }
+    const Result<CPtr> code = env.map_new(scratch(40), user::rw);
+    SEPTUM_TRY(code);
+    auto* bytes = reinterpret_cast<std::uint8_t*>(scratch(40));
+    for (std::size_t i = 0; i < sizeof(guest_code); ++i) {
+        bytes[i] = guest_code[i];
+    }
+    const Result<CPtr> guest_view = env.copy(code.value());
+    SEPTUM_TRY(guest_view);
+    SEPTUM_TRY(user::invoke(guest_view.value(), abi::Invocation::frame_map,
+                            {memory.value(), guest_code_gpa, right_read | right_write | right_execute})
+                   .status);
+    const Result<CPtr> page = env.map_new(scratch(41), user::rw);
+    SEPTUM_TRY(page);
+    const Result<CPtr> vcpu = env.make(ObjectKind::vcpu);
+    SEPTUM_TRY(vcpu);
+    SEPTUM_TRY(user::invoke(vcpu.value(), abi::Invocation::vcpu_configure, {memory.value(), page.value()}).status);
+    g.vcpu = vcpu.value();
+    g.page = reinterpret_cast<abi::VcpuPage*>(scratch(41));
+    return Status::ok;
+}
+
+Status run(const Guest& g, std::uint64_t supply, std::uint64_t want) {
+    return user::invoke(g.vcpu, abi::Invocation::vcpu_run, {supply, want}).status;
+}
+
+void guest_io_hlt(Env& env) {
+    const char* name = "vmx.guest-io-hlt";
+    if (!cpu_has_vmx()) {
+        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+        return;
+    }
+    Guest g;
+    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+        return;
+    }
+    g.page->state = real_mode_state();
+    const Status first = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, abi::vcpu_state::all);
+    const abi::ExitInfo io = g.page->exit;
+    const std::uint64_t al = g.page->state.rax & 0xff;
+    // Port I/O qualification (SDM Vol. 3 Table 28-5): size-1 in bits 2:0,
+    // direction (1: in) in bit 3, port in bits 31:16.
+    const bool io_ok = first == Status::ok && io.reason == static_cast<std::uint32_t>(abi::VmxExit::io_instruction) &&
+                       (io.qualification >> 16) == 0x3f8 && (io.qualification & 0xf) == 0 && al == 'S';
+    // Skip the OUT and run on: the guest halts.
+    g.page->state.rip += io.instruction_length;
+    const Status second = run(g, abi::vcpu_state::rsp_rip_rflags, abi::vcpu_state::rsp_rip_rflags);
+    const abi::ExitInfo hlt = g.page->exit;
+    const bool hlt_ok = second == Status::ok && hlt.reason == static_cast<std::uint32_t>(abi::VmxExit::hlt) &&
+                        g.page->state.rip == guest_code_gpa + sizeof(guest_code) - 1;
+    env.report->check(io_ok && hlt_ok, name,
+                      "first exit: {} reason {} qualification {:x} al {:x}; second: {} reason {} at rip {:x}",
+                      user::status_name(first), io.reason, io.qualification, al, user::status_name(second), hlt.reason,
+                      g.page->state.rip);
+}
+
+void bad_state(Env& env) {
+    const char* name = "vmx.bad-state-refused";
+    if (!cpu_has_vmx()) {
+        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+        return;
+    }
+    Guest g;
+    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+        return;
+    }
+    // Paging without protection: the kernel's own check refuses it.
+    g.page->state = real_mode_state();
+    g.page->state.cr0 = 0x80000010;
+    const Status paging = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    // Reserved RFLAGS bits: refused by the kernel too.
+    g.page->state = real_mode_state();
+    g.page->state.rflags = 0x2 | (1u << 3);
+    const Status rflags = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    // A code segment marked unusable passes the kernel but fails the CPU's
+    // entry checks: a VM-entry failure comes back as an exit (bit 31).
+    g.page->state = real_mode_state();
+    g.page->state.cs.access_rights = 0x10000;
+    const Status cs = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    const std::uint32_t reason = g.page->exit.reason;
+    const bool failed_entry = cs == Status::ok && (reason & (1u << 31)) != 0 &&
+                              (reason & 0xffff) == static_cast<std::uint32_t>(abi::VmxExit::entry_invalid_guest_state);
+    // The same VCPU still runs a good guest afterwards.
+    g.page->state = real_mode_state();
+    const Status after = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    const bool runs =
+        after == Status::ok && g.page->exit.reason == static_cast<std::uint32_t>(abi::VmxExit::io_instruction);
+    env.report->check(paging == Status::invalid_argument && rflags == Status::invalid_argument && failed_entry && runs,
+                      name,
+                      "CR0.PG without PE: {}; reserved RFLAGS bit: {}; unusable CS: {} reason {:x}; then a "
+                      "good guest: {} reason {}",
+                      user::status_name(paging), user::status_name(rflags), user::status_name(cs), reason,
+                      user::status_name(after), g.page->exit.reason);
+}
+
+const TestCase group[] = {
+    {"vmx.guest-io-hlt", guest_io_hlt},
+    {"vmx.bad-state-refused", bad_state},
+};
+
+}  // namespace
+
+SEPTUM_TEST_GROUP(vmx_tests, group);
+
+}  // namespace septum::roottask
