@@ -1,0 +1,69 @@
+// The CPUID a guest sees: the host's values, filtered once at start to
+// what the VMM virtualizes, plus the hypervisor leaves. A feature is shown
+// only when the guest can use it under this VMM (allow lists, not deny
+// lists, so a new host feature stays hidden until someone decides).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace septum::vmm {
+
+struct CpuidRegs {
+    std::uint32_t eax, ebx, ecx, edx;
+    friend constexpr bool operator==(const CpuidRegs&, const CpuidRegs&) = default;
+};
+
+// The machine's CPUID: the real instruction in the VMM (CPUID works in user
+// mode), a table in tests and fuzzers.
+class HostCpuid {
+public:
+    [[nodiscard]] virtual CpuidRegs query(std::uint32_t leaf, std::uint32_t subleaf) const = 0;
+
+protected:
+    HostCpuid() = default;
+    HostCpuid(const HostCpuid&) = default;
+    HostCpuid& operator=(const HostCpuid&) = default;
+    ~HostCpuid() = default;
+};
+
+class CpuidPolicy {
+public:
+    static constexpr std::uint32_t max_basic_leaf = 0xd;
+    static constexpr std::uint32_t max_extended_leaf = 0x80000008;
+    static constexpr std::uint32_t hypervisor_base = 0x40000000;
+    static constexpr std::uint32_t hypervisor_max = 0x40000001;
+
+    explicit CpuidPolicy(const HostCpuid& host);
+
+    // What the guest reads; `guest_cr4` supplies the OSXSAVE bit.
+    [[nodiscard]] CpuidRegs query(std::uint32_t leaf, std::uint32_t subleaf, std::uint64_t guest_cr4) const;
+
+    // Derived limits the other handlers check against.
+    [[nodiscard]] std::uint64_t supported_xcr0() const { return supported_xcr0_; }
+    [[nodiscard]] std::uint64_t allowed_cr4() const { return allowed_cr4_; }
+    [[nodiscard]] unsigned physical_address_bits() const { return physical_address_bits_; }
+
+private:
+    struct Entry {
+        std::uint32_t leaf;
+        std::uint32_t subleaf;
+        CpuidRegs regs;
+    };
+    static constexpr std::size_t capacity = 32;
+
+    void add(std::uint32_t leaf, std::uint32_t subleaf, CpuidRegs regs);
+    void add_basic(const HostCpuid& host, std::uint32_t host_max);
+    void add_extended(const HostCpuid& host);
+    [[nodiscard]] const Entry* find(std::uint32_t leaf, std::uint32_t subleaf) const;
+
+    Entry entries_[capacity] = {};
+    std::size_t count_ = 0;
+    std::uint32_t basic_max_ = 0;
+    std::uint32_t extended_max_ = 0;
+    std::uint64_t supported_xcr0_ = 0;
+    std::uint64_t allowed_cr4_ = 0;
+    unsigned physical_address_bits_ = 36;
+};
+
+}  // namespace septum::vmm

@@ -1,0 +1,75 @@
+// Everything the VMM keeps about one guest beyond its VCPU's registers: the
+// devices, the policies, the state of the emulated parts of the CPU and the
+// virtual interrupts waiting for delivery. Nothing here is allocated; the
+// VMM program owns the objects this refers to.
+#pragma once
+
+#include <septum/abi/vcpu.hpp>
+
+#include <cstdint>
+
+#include "bus.hpp"
+#include "console.hpp"
+#include "cpuid.hpp"
+#include "msr.hpp"
+
+namespace septum::vmm {
+
+struct Policy {
+    // A guest-physical access to neither RAM nor a device, or an MMIO
+    // instruction the emulator cannot complete: stop the guest (the default:
+    // such a guest is broken or hostile) or inject #GP(0).
+    enum class Unclaimed : std::uint8_t { stop, inject_gp };
+    // An exception the kernel was told to intercept: give it back to the
+    // guest, or stop the guest (a test harness that wants to see it).
+    enum class Exceptions : std::uint8_t { reflect, stop };
+
+    Unclaimed unclaimed = Unclaimed::stop;
+    Exceptions exceptions = Exceptions::reflect;
+};
+
+class Guest {
+public:
+    Guest(const CpuidPolicy& cpuid, Bus& ports, Bus& mmio, Console& console, const Clock& clock,
+          const abi::VcpuState& initial, Policy policy = {})
+        : cpuid{cpuid}, ports{ports}, mmio{mmio}, console{console}, clock{clock}, policy{policy}, initial{initial} {}
+
+    // A device server asked for `vector` (32-255; lower ones are exceptions
+    // and are dropped). Delivered when the guest can take it.
+    void raise_interrupt(std::uint8_t vector);
+    // The highest pending vector the TPR lets through, or -1.
+    [[nodiscard]] int next_interrupt() const;
+    void acknowledge(std::uint8_t vector);
+    [[nodiscard]] bool interrupt_pending() const { return next_interrupt() >= 0; }
+
+    // The CPU part of a reset: the VMM state returns to power-on. The
+    // registers come from `initial` (done by the triple-fault handler).
+    void reset();
+
+    MsrContext msr_context() { return {msrs, clock, cpuid}; }
+
+    const CpuidPolicy& cpuid;
+    Bus& ports;
+    Bus& mmio;
+    Console& console;
+    const Clock& clock;
+    Policy policy;
+    abi::VcpuState initial;  // what a reset restores
+
+    MsrState msrs;
+    std::uint8_t tpr = 0;  // CR8 (SDM Vol. 3A 10.8.6.1): priority class 0-15
+    // Debug registers as MOV DR last wrote them; power-on values (SDM Vol.
+    // 3B 17.2). Not yet loaded into the hardware: see docs/vmm-server.md.
+    struct DebugRegisters {
+        std::uint64_t dr[4] = {};
+        std::uint64_t dr6 = 0xffff0ff0;
+        std::uint64_t dr7 = 0x400;
+    } debug;
+
+private:
+    struct Pending {
+        std::uint64_t bits[4] = {};  // one bit per vector, like a local APIC's IRR
+    } pending_;
+};
+
+}  // namespace septum::vmm

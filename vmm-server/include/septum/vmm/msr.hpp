@@ -1,0 +1,64 @@
+// The MSRs a guest may use, kept in the VMM's per-guest state. An allow
+// list: an MSR not named here injects #GP on RDMSR and WRMSR. Values are
+// checked as the SDM checks them (Vol. 4, Table 2-2), so a value the guest
+// could not have written on hardware is refused the same way.
+#pragma once
+
+#include <septum/caps/status.hpp>
+
+#include <cstdint>
+
+namespace septum::vmm {
+
+class Vcpu;
+class CpuidPolicy;
+
+// MSRs without a place in abi::VcpuState. Until the run call carries them
+// (see docs/vmm-server.md) they live here only: reads return what the guest
+// wrote, and `changed` says the hardware copy is stale.
+struct MsrState {
+    std::uint64_t pat = 0x0007040600070406;  // power-on value (SDM Vol. 3A 13.12.4)
+    std::uint64_t sysenter_cs = 0;
+    std::uint64_t sysenter_esp = 0;
+    std::uint64_t sysenter_eip = 0;
+    std::uint64_t star = 0;
+    std::uint64_t lstar = 0;
+    std::uint64_t cstar = 0;
+    std::uint64_t sfmask = 0;
+    std::uint64_t kernel_gs_base = 0;
+    std::uint64_t mtrr_def_type = 0;
+    bool changed = false;
+};
+
+// What a guest's RDTSC and RDMSR of the TSC return: the host's TSC in the
+// VMM, a counter in tests.
+class Clock {
+public:
+    [[nodiscard]] virtual std::uint64_t tsc() const = 0;
+
+protected:
+    Clock() = default;
+    Clock(const Clock&) = default;
+    Clock& operator=(const Clock&) = default;
+    ~Clock() = default;
+};
+
+struct MsrContext {
+    MsrState& msrs;
+    const Clock& clock;
+    const CpuidPolicy& cpuid;
+};
+
+// The value of MSR `index`, or invalid_argument (the caller injects #GP).
+Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uint32_t index);
+// Writes MSR `index`; invalid_argument for an MSR outside the list, a
+// read-only one or a reserved value (the caller injects #GP).
+Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::uint64_t value);
+
+// Whether `address` is canonical for 48-bit linear addresses (SDM Vol. 1 3.3.7.1).
+constexpr bool canonical(std::uint64_t address) {
+    const std::uint64_t top = address >> 47;
+    return top == 0 || top == 0x1ffff;
+}
+
+}  // namespace septum::vmm

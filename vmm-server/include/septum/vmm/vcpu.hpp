@@ -1,0 +1,79 @@
+// The handlers' view of one virtual CPU: the state page the kernel's "run"
+// call fills (abi::VcpuPage) and the mask of state the handlers changed,
+// which the VMM supplies back at the next run (state moves by mask, both
+// ways). The same class serves the real VMM and host tests and fuzzers, who
+// build a VcpuPage in memory.
+#pragma once
+
+#include <septum/abi/vcpu.hpp>
+
+#include <cstdint>
+
+#include "x86.hpp"
+
+namespace septum::vmm {
+
+// Operand and address width of the code the guest runs (SDM Vol. 1 3.6).
+enum class CpuMode : std::uint8_t { real, virtual8086, protected16, protected32, long64 };
+
+class Vcpu {
+public:
+    explicit Vcpu(abi::VcpuPage& page) : page_{page} {}
+
+    [[nodiscard]] const abi::VcpuState& state() const { return page_.state; }
+    [[nodiscard]] const abi::ExitInfo& exit() const { return page_.exit; }
+
+    // Writable state; `mask` (abi::vcpu_state) names what the caller changes
+    // so the VMM hands exactly that back to the kernel.
+    [[nodiscard]] abi::VcpuState& edit(std::uint64_t mask) {
+        dirty_ |= mask;
+        return page_.state;
+    }
+    void mark(std::uint64_t mask) { dirty_ |= mask; }
+    [[nodiscard]] std::uint64_t dirty() const { return dirty_; }
+
+    // Starts the handling of a new exit: nothing changed yet, and the event
+    // the last run supplied (injection is supply-only) is gone.
+    void begin_exit();
+
+    // General registers by their instruction encoding (0 rax, 1 rcx, 2 rdx,
+    // 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8-15 r8-r15); index is masked.
+    [[nodiscard]] std::uint64_t gpr(unsigned index) const;
+    void set_gpr(unsigned index, std::uint64_t value);
+
+    [[nodiscard]] CpuMode mode() const;
+    [[nodiscard]] unsigned cpl() const;  // SS.DPL (SDM Vol. 3C 25.4.1)
+
+    // Completes the exiting instruction: RIP past it, and blocking by STI or
+    // MOV SS ends with it (SDM Vol. 3C 27.3.1.5).
+    void skip_instruction();
+
+    // Event injection at the next entry (SDM Vol. 3C 27.6). A fault leaves
+    // RIP on the faulting instruction. At most one event: a second request
+    // while one is set is dropped, and `event_pending()` tells.
+    [[nodiscard]] bool event_pending() const;
+    void inject(x86::EventType type, std::uint8_t vector);
+    void inject(x86::EventType type, std::uint8_t vector, std::uint32_t error_code);
+    void inject_gp() { inject(x86::EventType::hardware_exception, vector(x86::Vector::gp), 0); }
+    void inject_ud() { inject(x86::EventType::hardware_exception, vector(x86::Vector::ud)); }
+    void inject_page_fault(std::uint64_t linear, std::uint32_t error_code);
+    void inject_external_interrupt(std::uint8_t vec) { inject(x86::EventType::external_interrupt, vec); }
+
+    // Whether the guest can take an external interrupt now (SDM Vol. 3C
+    // 27.6.1: RFLAGS.IF, no STI or MOV-SS blocking, no other event).
+    [[nodiscard]] bool interruptible() const;
+
+    // The VMM wants an exit as soon as the guest can take an interrupt.
+    // The run call does not carry this yet; see docs/vmm-server.md.
+    [[nodiscard]] bool interrupt_window_wanted() const { return interrupt_window_; }
+    void want_interrupt_window(bool on) { interrupt_window_ = on; }
+
+    static constexpr std::uint8_t vector(x86::Vector v) { return static_cast<std::uint8_t>(v); }
+
+private:
+    abi::VcpuPage& page_;
+    std::uint64_t dirty_ = 0;
+    bool interrupt_window_ = false;
+};
+
+}  // namespace septum::vmm

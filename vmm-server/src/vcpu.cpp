@@ -1,0 +1,104 @@
+#include <septum/vmm/vcpu.hpp>
+
+namespace septum::vmm {
+
+namespace {
+
+using Gpr = std::uint64_t abi::VcpuState::*;
+constexpr Gpr gprs_by_encoding[16] = {
+    &abi::VcpuState::rax, &abi::VcpuState::rcx, &abi::VcpuState::rdx, &abi::VcpuState::rbx,
+    &abi::VcpuState::rsp, &abi::VcpuState::rbp, &abi::VcpuState::rsi, &abi::VcpuState::rdi,
+    &abi::VcpuState::r8,  &abi::VcpuState::r9,  &abi::VcpuState::r10, &abi::VcpuState::r11,
+    &abi::VcpuState::r12, &abi::VcpuState::r13, &abi::VcpuState::r14, &abi::VcpuState::r15,
+};
+
+}  // namespace
+
+void Vcpu::begin_exit() {
+    dirty_ = 0;
+    interrupt_window_ = false;
+    page_.state.inject_info = 0;
+    page_.state.inject_error = 0;
+    page_.state.inject_length = 0;
+}
+
+std::uint64_t Vcpu::gpr(unsigned index) const { return page_.state.*gprs_by_encoding[index & 15u]; }
+
+void Vcpu::set_gpr(unsigned index, std::uint64_t value) {
+    // rsp travels with rip and rflags, the others as the gprs block.
+    mark((index & 15u) == 4 ? abi::vcpu_state::rsp_rip_rflags : abi::vcpu_state::gprs);
+    page_.state.*gprs_by_encoding[index & 15u] = value;
+}
+
+CpuMode Vcpu::mode() const {
+    const abi::VcpuState& s = page_.state;
+    if ((s.cr0 & x86::cr0::pe) == 0) {
+        return CpuMode::real;
+    }
+    if ((s.rflags & x86::rflags::vm) != 0) {
+        return CpuMode::virtual8086;
+    }
+    if ((s.efer & x86::efer::lma) != 0 && (s.cs.access_rights & x86::access::l) != 0) {
+        return CpuMode::long64;
+    }
+    return (s.cs.access_rights & x86::access::db) != 0 ? CpuMode::protected32 : CpuMode::protected16;
+}
+
+unsigned Vcpu::cpl() const { return (page_.state.ss.access_rights >> x86::access::dpl_shift) & 3u; }
+
+void Vcpu::skip_instruction() {
+    abi::VcpuState& s = edit(abi::vcpu_state::rsp_rip_rflags);
+    s.rip += page_.exit.instruction_length;
+    if (mode() != CpuMode::long64) {
+        s.rip &= 0xffffffffu;  // EIP/IP wraps outside 64-bit mode
+    }
+    const std::uint32_t blocking = x86::interruptibility::sti | x86::interruptibility::mov_ss;
+    if ((s.interruptibility & blocking) != 0) {
+        edit(abi::vcpu_state::interruptibility).interruptibility &= ~blocking;
+    }
+}
+
+bool Vcpu::event_pending() const { return (page_.state.inject_info & x86::event_info::valid) != 0; }
+
+void Vcpu::inject(x86::EventType type, std::uint8_t vec) {
+    if (event_pending()) {
+        return;
+    }
+    abi::VcpuState& s = edit(abi::vcpu_state::injection);
+    s.inject_info = x86::event_info::valid | (static_cast<std::uint32_t>(type) << x86::event_info::type_shift) | vec;
+    s.inject_error = 0;
+    // Software events need the length of the instruction that raised them
+    // (SDM Vol. 3C 25.8.3); others ignore it.
+    s.inject_length = page_.exit.instruction_length;
+}
+
+void Vcpu::inject(x86::EventType type, std::uint8_t vec, std::uint32_t error_code) {
+    if (event_pending()) {
+        return;
+    }
+    inject(type, vec);
+    // Real mode delivers no error code, and VM entry refuses one there with
+    // unrestricted guest (SDM Vol. 3C 27.2.1.3).
+    if ((page_.state.cr0 & x86::cr0::pe) != 0) {
+        abi::VcpuState& s = edit(abi::vcpu_state::injection);
+        s.inject_info |= x86::event_info::error_code;
+        s.inject_error = error_code;
+    }
+}
+
+void Vcpu::inject_page_fault(std::uint64_t linear, std::uint32_t error_code) {
+    if (event_pending()) {
+        return;
+    }
+    edit(abi::vcpu_state::cr2).cr2 = linear;
+    inject(x86::EventType::hardware_exception, vector(x86::Vector::pf), error_code);
+}
+
+bool Vcpu::interruptible() const {
+    const abi::VcpuState& s = page_.state;
+    const std::uint32_t blocking = x86::interruptibility::sti | x86::interruptibility::mov_ss;
+    return (s.rflags & x86::rflags::if_) != 0 && (s.interruptibility & blocking) == 0 && !event_pending() &&
+           s.activity != x86::activity::shutdown && s.activity != x86::activity::wait_for_sipi;
+}
+
+}  // namespace septum::vmm
