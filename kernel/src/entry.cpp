@@ -87,4 +87,11 @@ extern "C" [[noreturn]] void syscall_dispatch() {
 
 [[noreturn]] void start_user_space() { run(); }
 
+void resume(Tcb& t) {
+    if (kernel.scheduler.running() != &t || t.vspace().empty()) {
+        run();
+    }
+    enter(t);
+}
+
 }  // namespace septum::kernel

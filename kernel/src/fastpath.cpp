@@ -5,6 +5,7 @@
 // is already waiting. Anything else returns false, untouched, and the
 // general path handles it. Tests and the fuzzer run both paths; the
 // invariants do not tell them apart.
+#include "invocation.hpp"
 #include "kernel.hpp"
 #include "physical.hpp"
 
@@ -18,7 +19,7 @@ using caps::Rights;
 // The slot for a depth-64 address in a CSpace whose root CNode resolves all
 // 64 bits at once (guard + radix = 64), as the root task's and most servers'
 // do; nullptr for any other shape (the general lookup decides those).
-const caps::Slot* one_level_lookup(const Tcb& t, std::uint64_t raw_cptr) {
+caps::Slot* one_level_lookup(const Tcb& t, std::uint64_t raw_cptr) {
     const caps::Capability& root = t.cspace().cap;
     if (root.kind != ObjectKind::cnode || root.guard_bits + root.radix() != 64) {
         return nullptr;
@@ -58,7 +59,10 @@ Kernel::Fast Kernel::fast_call(Tcb& caller) {
     if (info == ~std::uint64_t{0} || caller.fault_pending) {
         return Fast::declined;
     }
-    const caps::Slot* slot = one_level_lookup(caller, caller.context.rdi);
+    caps::Slot* slot = one_level_lookup(caller, caller.context.rdi);
+    if (slot != nullptr && slot->cap.kind == ObjectKind::vcpu) {
+        return fast_vcpu_run(caller, *slot, info);
+    }
     if (slot == nullptr || slot->cap.kind != ObjectKind::endpoint ||
         !has(slot->cap, Rights::write | Rights::grant_reply)) {
         return Fast::declined;
@@ -79,6 +83,20 @@ Kernel::Fast Kernel::fast_call(Tcb& caller) {
         return Fast::switched;
     }
     scheduler.make_ready(receiver);
+    return Fast::handled;
+}
+
+// A VMM's run of its VCPU, the call it makes after every exit: straight to
+// the VCPU, past the general decoding. Other VCPU invocations go the
+// general way.
+Kernel::Fast Kernel::fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t info) {
+    const abi::MessageInfo decoded = abi::MessageInfo::decode(info);
+    if (decoded.label != static_cast<std::uint64_t>(abi::Invocation::vcpu_run) || decoded.length < 2) {
+        return Fast::declined;
+    }
+    caller.context.rsi = abi::MessageInfo{}.encode();
+    // The two words are in registers (length <= 4 here): supply, want.
+    set_status(caller, vcpu_run(caller, slot.cap.object, caller.context.rdx, caller.context.r8));
     return Fast::handled;
 }
 

@@ -31,6 +31,9 @@ Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op
 Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_sched_context(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_vcpu(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+// Runs the VCPU at `object` for the calling VMM thread (returns only on an
+// error; the exit returns to the thread by its own way).
+Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::uint64_t want);
 Status invoke_irq(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_io_port(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 

@@ -59,6 +59,7 @@ public:
     enum class Fast : std::uint8_t { declined, handled, switched };
     Fast fast_call(Tcb& caller);
     Fast fast_reply_recv(Tcb& server);
+    Fast fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t info);
 
     // --- IPC (ipc.cpp) -------------------------------------------------------
     struct SendOptions {
@@ -119,6 +120,9 @@ extern Kernel kernel;
 
 // Runs user space: never returns (entry.cpp).
 [[noreturn]] void start_user_space();
+// Returns to the running thread t at once, without scheduling: for kernel
+// entries after which nothing else can have become ready (entry.cpp).
+[[noreturn]] void resume(Tcb& t);
 
 // Message word i of a thread (registers, then its IPC buffer).
 std::uint64_t message_word(const Tcb& t, unsigned i);

@@ -152,9 +152,63 @@ void bad_state(Env& env) {
                       user::status_name(after), g.page->exit.reason);
 }
 
+std::uint64_t rdtsc() {
+    std::uint32_t lo = 0, hi = 0;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (std::uint64_t{hi} << 32) | lo;
+}
+
+// The CPUID exit round trip, as a VMM sees it: the guest loops on CPUID
+// (cpuid; jmp back), each exit comes back to this thread, which answers
+// (leaf 0 values, rip past the instruction) and runs the guest again. In
+// Bochs (clock: sync=none) a TSC tick is an instruction: the figure is the
+// path length of one exit handled in user space, VMM loop included.
+void cpuid_exit_bench(Env& env) {
+    const char* name = "bench.vmx-cpuid-exit";
+    if (!cpu_has_vmx()) {
+        env.report->info(name, "not measured: no VT-x on this CPU");
+        return;
+    }
+    Guest g;
+    if (make_guest(env, g) != Status::ok) {
+        env.report->info(name, "not measured: the guest could not be set up");
+        return;
+    }
+    auto* code = reinterpret_cast<std::uint8_t*>(scratch(40));
+    const std::uint8_t loop[] = {0x0f, 0xa2, 0xeb, 0xfc};  // cpuid; jmp -4
+    for (std::size_t i = 0; i < sizeof(loop); ++i) {
+        code[i] = loop[i];
+    }
+    g.page->state = real_mode_state();
+    constexpr std::uint64_t state = abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags;
+    std::uint64_t supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    constexpr unsigned iterations = 1000, warm_up = 10;
+    bool ok = true;
+    std::uint64_t start = 0;
+    for (unsigned i = 0; i < iterations + warm_up; ++i) {
+        if (i == warm_up) {
+            start = rdtsc();
+        }
+        // The run call as a VMM's loop makes it: the stub alone, no
+        // message building.
+        const user::Message m{abi::MessageInfo{static_cast<std::uint64_t>(abi::Invocation::vcpu_run), 2, 0},
+                              {supply, state, 0, 0}};
+        ok = ok && user::call(g.vcpu, m).status == Status::ok &&
+             g.page->exit.reason == static_cast<std::uint32_t>(abi::VmxExit::cpuid);
+        abi::VcpuState& s = g.page->state;
+        s.rax = s.rbx = s.rcx = s.rdx = 0;  // the VMM's answer: an empty leaf
+        s.rip += g.page->exit.instruction_length;
+        supply = state;
+    }
+    const std::uint64_t per_exit = (rdtsc() - start) / iterations;
+    env.report->info(name, "{} instructions per CPUID exit round trip (guest, kernel, VMM and back), average of {}{}",
+                     per_exit, iterations, ok ? "" : " (SOME EXITS WERE WRONG)");
+}
+
 const TestCase group[] = {
     {"vmx.guest-io-hlt", guest_io_hlt},
     {"vmx.bad-state-refused", bad_state},
+    {"bench.vmx-cpuid-exit", cpuid_exit_bench},
 };
 
 }  // namespace

@@ -19,4 +19,6 @@ Status invoke_vcpu(Kernel&, Tcb&, caps::Slot&, abi::Invocation, const Arguments&
     return Status::invalid_argument;  // no VT-x on the simulated machine
 }
 
+Status vcpu_run(Tcb&, std::uint64_t, std::uint64_t, std::uint64_t) { return Status::invalid_argument; }
+
 }  // namespace septum::kernel

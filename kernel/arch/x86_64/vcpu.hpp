@@ -9,7 +9,8 @@
 namespace septum::arch::vcpu {
 
 // Guest general registers the VMCS does not hold, in the order vmx_entry.S
-// pushes them at an exit (gprs.inc: r15 at the lowest address).
+// pushes them at an exit (gprs.inc: r15 at the lowest address), which is
+// also their order at the start of abi::VcpuState.
 struct GuestGprs {
     std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     std::uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -23,6 +24,7 @@ struct Vcpu {
     GuestGprs gprs;
     std::uint64_t xcr0;
     std::uint64_t want_mask;  // of the run in progress
+    std::uint64_t host_cr3;   // HOST_CR3 as last written (0: not yet)
     std::uint16_t vpid;
     bool initialised;  // controls and constant fields written
     bool launched;     // VMLAUNCH done since the last VMCLEAR

@@ -4,6 +4,7 @@
 // run is restarted (its RIP set back over SYSCALL), so the guest resumes
 // unless the VMM has something else to do first (a signal on its bound
 // Notification ends the run).
+#include "cpu.hpp"
 #include "interrupts.hpp"
 #include "invocation.hpp"
 #include "lapic.hpp"
@@ -70,12 +71,15 @@ Status return_signal(Tcb& caller, Vcpu& v, Notification& n) {
     return Status::ok;
 }
 
-Status run(Tcb& caller, std::uint64_t object, const Arguments& a) {
+}  // namespace
+
+// Also the IPC fast path's entry for a VMM's run (fastpath.cpp).
+Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::uint64_t want) {
     Vcpu& v = arch::vcpu::at(object);
-    if (!arch::vmx::is_on()) {
+    if (!arch::vmx_active) {
         return Status::invalid_argument;  // no VT-x on this machine
     }
-    if (!a.has(2) || v.slots[Vcpu::guest_memory_slot].empty() || v.slots[Vcpu::state_page_slot].empty()) {
+    if (v.slots[Vcpu::guest_memory_slot].empty() || v.slots[Vcpu::state_page_slot].empty()) {
         return Status::invalid_argument;
     }
     if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0) {
@@ -88,30 +92,33 @@ Status run(Tcb& caller, std::uint64_t object, const Arguments& a) {
     if (!v.initialised) {
         SEPTUM_TRY(arch::vcpu::initialise(v, v.slots[Vcpu::guest_memory_slot].cap.object));
     }
-    arch::vcpu::write_host_state();
+    arch::vcpu::write_host_state(v);
     // A run restarted after a kernel-kept exit carries on from the VMCS:
     // the state page still holds what was supplied before.
     if (!v.restart) {
-        SEPTUM_TRY(arch::vcpu::load(v, state_page(v).state, a[0]));
+        SEPTUM_TRY(arch::vcpu::load(v, state_page(v).state, supply));
     }
     v.restart = false;
-    v.want_mask = a[1] & abi::vcpu_state::all;
+    v.want_mask = want & abi::vcpu_state::all;
     running_vcpu = object;
-    vm_enter(&v.gprs, v.launched);  // returns only if the entry instruction failed
+    // Supplied registers go in straight from the state page, whose
+    // VcpuState starts with them in GuestGprs order.
+    const auto* gprs = (supply & abi::vcpu_state::gprs) != 0
+                           ? reinterpret_cast<const arch::vcpu::GuestGprs*>(&state_page(v).state)
+                           : &v.gprs;
+    vm_enter(gprs, v.launched);  // returns only if the entry instruction failed
     running_vcpu = 0;
     set_message_word(caller, 0, arch::vmcs::vmread(arch::vmcs::Field::instruction_error));
     set_message_info(caller, abi::MessageInfo{0, 1, 0});
     return Status::invalid_argument;
 }
 
-}  // namespace
-
 Status invoke_vcpu(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
     switch (op) {
         case abi::Invocation::vcpu_configure:
             return configure(k, caller, arch::vcpu::at(slot.cap.object), a);
         case abi::Invocation::vcpu_run:
-            return run(caller, slot.cap.object, a);
+            return a.has(2) ? vcpu_run(caller, slot.cap.object, a[0], a[1]) : Status::invalid_argument;
         default:
             return Status::invalid_argument;
     }
@@ -133,13 +140,13 @@ extern "C" [[noreturn]] void vmentry_failed(std::uint64_t) {
     start_user_space();
 }
 
-// Every VM exit, on the kernel stack with the guest registers pushed.
-extern "C" [[noreturn]] void vmexit_dispatch(const arch::vcpu::GuestGprs* frame) {
+// Every VM exit, on the kernel stack, the guest registers pushed into the
+// VCPU's register area (vmx_entry.S).
+extern "C" [[noreturn]] void vmexit_dispatch(const arch::vcpu::GuestGprs*) {
     Kernel& k = septum::kernel::kernel;
     Vcpu& v = arch::vcpu::at(running_vcpu);
     Tcb& t = *k.current;
     running_vcpu = 0;
-    v.gprs = *frame;
     const auto reason = static_cast<std::uint32_t>(arch::vmcs::vmread(arch::vmcs::Field::exit_reason));
     if ((reason & entry_failure) == 0) {
         v.launched = true;
@@ -167,5 +174,7 @@ extern "C" [[noreturn]] void vmexit_dispatch(const arch::vcpu::GuestGprs* frame)
     arch::vcpu::store(v, page.state, v.want_mask);
     set_message_info(t, abi::MessageInfo{});
     set_status(t, Status::ok);
-    start_user_space();
+    // Nothing became ready while the guest ran (interrupts come as kept
+    // exits, above): the VMM thread carries on at once.
+    resume(t);
 }

@@ -1,5 +1,7 @@
 #include "vcpu_state.hpp"
 
+#include <cstddef>
+
 #include "cpu.hpp"
 #include "ept.hpp"
 #include "gdt.hpp"
@@ -8,7 +10,6 @@
 #include "vmcs.hpp"
 #include "vmx.hpp"
 
-extern "C" char kernel_stack_top[];
 extern "C" void vm_exit_entry();
 
 namespace septum::arch::vcpu {
@@ -109,6 +110,8 @@ Status load_control(const abi::VcpuState& s) {
     return ok ? Status::ok : Status::invalid_argument;
 }
 
+bool write_constant_host_state(const Vcpu& v);
+
 Status load_injection(const abi::VcpuState& s) {
     if ((s.inject_info & inject_valid) == 0) {
         return vmwrite(Field::entry_interruption_info, 0) ? Status::ok : Status::invalid_argument;
@@ -162,45 +165,62 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                                     {Field::guest_sysenter_cs, 0},
                                     {Field::guest_sysenter_esp, 0},
                                     {Field::guest_sysenter_eip, 0}});
-    if (!written) {
+    if (!written || !write_constant_host_state(v)) {
         return Status::invalid_argument;
     }
     v.initialised = true;
     return Status::ok;
 }
 
-void write_host_state() {
-    (void)write_all({{Field::host_cr0, read_cr0()},
-                     {Field::host_cr3, read_cr3()},
-                     {Field::host_cr4, read_cr4()},
-                     {Field::host_cs_selector, selector::kernel_code},
-                     {Field::host_ss_selector, selector::kernel_data},
-                     {Field::host_ds_selector, selector::kernel_data},
-                     {Field::host_es_selector, selector::kernel_data},
-                     {Field::host_fs_selector, 0},
-                     {Field::host_gs_selector, 0},
-                     {Field::host_tr_selector, selector::tss},
-                     {Field::host_fs_base, 0},
-                     {Field::host_gs_base, 0},
-                     {Field::host_tr_base, tss_base()},
-                     {Field::host_gdtr_base, gdt_base()},
-                     {Field::host_idtr_base, idt_base()},
-                     {Field::host_sysenter_cs, 0},
-                     {Field::host_sysenter_esp, 0},
-                     {Field::host_sysenter_eip, 0},
-                     {Field::host_efer, rdmsr(Msr::efer)},
-                     {Field::host_rsp, reinterpret_cast<std::uint64_t>(kernel_stack_top)},
-                     {Field::host_rip, reinterpret_cast<std::uint64_t>(&vm_exit_entry)}});
+void write_host_state(Vcpu& v) {
+    // Only the address space may differ from entry to entry (the VMM thread
+    // that runs the VCPU); the rest was written once by initialise().
+    const std::uint64_t cr3 = read_cr3();
+    if (cr3 != v.host_cr3) {
+        (void)vmwrite(Field::host_cr3, cr3);
+        v.host_cr3 = cr3;
+    }
 }
+
+namespace {
+
+// The host state that never changes: where an exit lands and on what. The
+// exit's stack is the VCPU's register area (vmx_entry.S).
+bool write_constant_host_state(const Vcpu& v) {
+    return write_all({{Field::host_cr0, read_cr0()},
+                      {Field::host_cr4, read_cr4()},
+                      {Field::host_cs_selector, selector::kernel_code},
+                      {Field::host_ss_selector, selector::kernel_data},
+                      {Field::host_ds_selector, selector::kernel_data},
+                      {Field::host_es_selector, selector::kernel_data},
+                      {Field::host_fs_selector, 0},
+                      {Field::host_gs_selector, 0},
+                      {Field::host_tr_selector, selector::tss},
+                      {Field::host_fs_base, 0},
+                      {Field::host_gs_base, 0},
+                      {Field::host_tr_base, tss_base()},
+                      {Field::host_gdtr_base, gdt_base()},
+                      {Field::host_idtr_base, idt_base()},
+                      {Field::host_sysenter_cs, 0},
+                      {Field::host_sysenter_esp, 0},
+                      {Field::host_sysenter_eip, 0},
+                      {Field::host_efer, rdmsr(Msr::efer)},
+                      {Field::host_rsp, reinterpret_cast<std::uint64_t>(&v.gprs + 1)},
+                      {Field::host_rip, reinterpret_cast<std::uint64_t>(&vm_exit_entry)}});
+}
+
+}  // namespace
+
+static_assert(offsetof(abi::VcpuState, r15) == offsetof(GuestGprs, r15) &&
+                  offsetof(abi::VcpuState, rax) == offsetof(GuestGprs, rax),
+              "VcpuState begins with the registers in GuestGprs order");
 
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     if ((mask & ~abi::vcpu_state::all) != 0) {
         return Status::invalid_argument;
     }
-    if ((mask & abi::vcpu_state::gprs) != 0) {
-        v.gprs = GuestGprs{s.r15, s.r14, s.r13, s.r12, s.r11, s.r10, s.r9, s.r8,
-                           s.rbp, s.rdi, s.rsi, s.rdx, s.rcx, s.rbx, s.rax};
-    }
+    // Supplied general registers are loaded straight from the state page at
+    // entry (vcpu_run.cpp), not copied here.
     if ((mask & abi::vcpu_state::rsp_rip_rflags) != 0) {
         if ((s.rflags & rflags_reserved) != 0 || (s.rflags & rflags_fixed1) == 0) {
             return Status::invalid_argument;
@@ -238,10 +258,10 @@ Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
         }
         (void)write_all({{Field::guest_interruptibility, s.interruptibility}, {Field::guest_activity, s.activity}});
     }
+    // Without an injection nothing is written: every exit clears the valid
+    // bit of the entry interruption field (SDM Vol. 3 27.2.3).
     if ((mask & abi::vcpu_state::injection) != 0) {
         SEPTUM_TRY(load_injection(s));
-    } else {
-        (void)vmwrite(Field::entry_interruption_info, 0);
     }
     if ((mask & abi::vcpu_state::xcr0) != 0) {
         v.xcr0 = s.xcr0;  // kept for the VMM; the guest's XSETBV exits to it

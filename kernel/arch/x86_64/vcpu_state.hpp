@@ -19,7 +19,7 @@ bool make_current(std::uint64_t object);
 Status initialise(Vcpu& v, std::uint64_t ept_root);
 
 // Writes the host state (what an exit returns to) for this entry.
-void write_host_state();
+void write_host_state(Vcpu& v);
 
 // Checks and writes the parts of `s` in `mask` into the current VMCS.
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask);

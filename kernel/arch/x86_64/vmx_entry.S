@@ -1,8 +1,9 @@
 // Entering a guest and coming back. vm_enter loads the guest registers the
 // VMCS does not hold and executes VMLAUNCH or VMRESUME; it returns only if
-// the instruction fails. An exit arrives at vm_exit_entry on the kernel
-// stack (HOST_RSP), where the guest registers are pushed in GuestGprs order
-// and handed to vmexit_dispatch, which does not return.
+// the instruction fails. An exit arrives at vm_exit_entry with HOST_RSP
+// just past the VCPU's GuestGprs, so pushing the guest registers stores
+// them there; then the kernel stack is taken and vmexit_dispatch, which
+// does not return, is called with them.
 #include "gprs.inc"
 
     .text
@@ -28,6 +29,7 @@ vm_enter:
 vm_exit_entry:
     PUSH_GPRS
     movq %rsp, %rdi
+    movq $kernel_stack_top, %rsp
     cld
     call vmexit_dispatch
     ud2

@@ -42,8 +42,10 @@ struct DescriptorTable {
 };
 
 struct VcpuState {
-    std::uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    std::uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    // In the order the kernel pushes them at an exit (r15 first), so that a
+    // run can load them straight from the state page.
+    std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    std::uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
     std::uint64_t rsp, rip, rflags;
     std::uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
     Segment cs, ds, es, fs, gs, ss, tr, ldtr;
