@@ -158,13 +158,13 @@ std::uint64_t rdtsc() {
     return (std::uint64_t{hi} << 32) | lo;
 }
 
-// The CPUID exit round trip, as a VMM sees it: the guest loops on CPUID
-// (cpuid; jmp back), each exit comes back to this thread, which answers
-// (leaf 0 values, rip past the instruction) and runs the guest again. In
-// Bochs (clock: sync=none) a TSC tick is an instruction: the figure is the
-// path length of one exit handled in user space, VMM loop included.
-void cpuid_exit_bench(Env& env) {
-    const char* name = "bench.vmx-cpuid-exit";
+// An exit round trip, as a VMM sees it: the guest loops on one exiting
+// instruction (then jmp back), each exit comes back to this thread, which
+// answers (for CPUID an empty leaf; for OUT nothing) and runs the guest on
+// past the instruction. In Bochs (clock: sync=none) a TSC tick is an
+// instruction: the figure is the path length of one exit handled in user
+// space, VMM loop included.
+void exit_bench(Env& env, const char* name, const std::uint8_t* loop, std::size_t loop_size, abi::VmxExit expect) {
     if (!cpu_has_vmx()) {
         env.report->info(name, "not measured: no VT-x on this CPU");
         return;
@@ -175,8 +175,7 @@ void cpuid_exit_bench(Env& env) {
         return;
     }
     auto* code = reinterpret_cast<std::uint8_t*>(scratch(40));
-    const std::uint8_t loop[] = {0x0f, 0xa2, 0xeb, 0xfc};  // cpuid; jmp -4
-    for (std::size_t i = 0; i < sizeof(loop); ++i) {
+    for (std::size_t i = 0; i < loop_size; ++i) {
         code[i] = loop[i];
     }
     g.page->state = real_mode_state();
@@ -194,21 +193,32 @@ void cpuid_exit_bench(Env& env) {
         const user::Message m{abi::MessageInfo{static_cast<std::uint64_t>(abi::Invocation::vcpu_run), 2, 0},
                               {supply, state, 0, 0}};
         ok = ok && user::call(g.vcpu, m).status == Status::ok &&
-             g.page->exit.reason == static_cast<std::uint32_t>(abi::VmxExit::cpuid);
+             g.page->exit.reason == static_cast<std::uint32_t>(expect);
         abi::VcpuState& s = g.page->state;
         s.rax = s.rbx = s.rcx = s.rdx = 0;  // the VMM's answer: an empty leaf
         s.rip += g.page->exit.instruction_length;
         supply = state;
     }
     const std::uint64_t per_exit = (rdtsc() - start) / iterations;
-    env.report->info(name, "{} instructions per CPUID exit round trip (guest, kernel, VMM and back), average of {}{}",
+    env.report->info(name, "{} instructions per exit round trip (guest, kernel, VMM and back), average of {}{}",
                      per_exit, iterations, ok ? "" : " (SOME EXITS WERE WRONG)");
+}
+
+void cpuid_exit_bench(Env& env) {
+    const std::uint8_t loop[] = {0x0f, 0xa2, 0xeb, 0xfc};  // cpuid; jmp -4
+    exit_bench(env, "bench.vmx-cpuid-exit", loop, sizeof(loop), abi::VmxExit::cpuid);
+}
+
+void io_exit_bench(Env& env) {
+    const std::uint8_t loop[] = {0xba, 0x80, 0x00, 0xee, 0xeb, 0xfd};  // mov dx, 0x80; out dx, al; jmp -3
+    exit_bench(env, "bench.vmx-io-exit", loop, sizeof(loop), abi::VmxExit::io_instruction);
 }
 
 const TestCase group[] = {
     {"vmx.guest-io-hlt", guest_io_hlt},
     {"vmx.bad-state-refused", bad_state},
     {"bench.vmx-cpuid-exit", cpuid_exit_bench},
+    {"bench.vmx-io-exit", io_exit_bench},
 };
 
 }  // namespace
