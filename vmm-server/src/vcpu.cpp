@@ -46,9 +46,9 @@ CpuMode Vcpu::mode() const {
 
 unsigned Vcpu::cpl() const { return (page_.state.ss.access_rights >> x86::access::dpl_shift) & 3u; }
 
-void Vcpu::skip_instruction() {
+void Vcpu::advance(std::uint32_t length) {
     abi::VcpuState& s = edit(abi::vcpu_state::rsp_rip_rflags);
-    s.rip += page_.exit.instruction_length;
+    s.rip += length;
     if (mode() != CpuMode::long64) {
         s.rip &= 0xffffffffu;  // EIP/IP wraps outside 64-bit mode
     }

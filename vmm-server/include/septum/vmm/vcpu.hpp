@@ -46,7 +46,10 @@ public:
 
     // Completes the exiting instruction: RIP past it, and blocking by STI or
     // MOV SS ends with it (SDM Vol. 3C 27.3.1.5).
-    void skip_instruction();
+    void skip_instruction() { advance(page_.exit.instruction_length); }
+    // The same for an instruction the VMM decoded itself (the exit's
+    // instruction length is undefined for EPT violations, SDM Vol. 3C 28.2.5).
+    void advance(std::uint32_t length);
 
     // Event injection at the next entry (SDM Vol. 3C 27.6). A fault leaves
     // RIP on the faulting instruction. At most one event: a second request

@@ -1,0 +1,65 @@
+// Events: exceptions the kernel intercepted, triple faults, and the
+// delivery of virtual interrupts (SDM Vol. 3C 27.6 event injection, 28.2.2
+// exit interruption information).
+#include <septum/abi/vmx_exit.hpp>
+#include <septum/vmm/handlers.hpp>
+#include <septum/vmm/x86.hpp>
+
+namespace septum::vmm {
+
+Outcome handle_exception(Guest& guest, Vcpu& vcpu) {
+    const abi::ExitInfo& exit = vcpu.exit();
+    const std::uint32_t info = exit.interruption_info;
+    if ((info & x86::event_info::valid) == 0) {
+        return Outcome::stop(StopReason::unhandled_exit, static_cast<std::uint64_t>(abi::VmxExit::exception_or_nmi));
+    }
+    const auto type = static_cast<x86::EventType>((info >> x86::event_info::type_shift) & x86::event_info::type_mask);
+    const auto vector = static_cast<std::uint8_t>(info & x86::event_info::vector_mask);
+    if (type == x86::EventType::nmi) {
+        return Outcome::resume();  // the host's NMI, already handled by the kernel
+    }
+    if (vector == Vcpu::vector(x86::Vector::mc) || guest.policy.exceptions == Policy::Exceptions::stop) {
+        return Outcome::stop(StopReason::exception, info);
+    }
+    // Reflect: the same event, as the guest would have taken it.
+    if (vector == Vcpu::vector(x86::Vector::pf)) {
+        vcpu.edit(abi::vcpu_state::cr2).cr2 = exit.qualification;  // the faulting address (SDM Vol. 3C 28.2.1)
+    }
+    if ((info & x86::event_info::error_code) != 0) {
+        vcpu.inject(type, vector, exit.interruption_error);
+    } else {
+        vcpu.inject(type, vector);
+    }
+    return Outcome::resume();
+}
+
+Outcome handle_triple_fault(Guest& guest, Vcpu& vcpu) {
+    guest.reset();
+    abi::VcpuState& s = vcpu.edit(abi::vcpu_state::all);
+    s = guest.initial;
+    s.inject_info = 0;
+    return Outcome::reset();
+}
+
+Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
+    if (outcome.action != Action::resume && outcome.action != Action::wait_for_interrupt) {
+        return outcome;
+    }
+    const int next = guest.next_interrupt();
+    if (next < 0) {
+        return outcome;
+    }
+    if (vcpu.interruptible()) {
+        const auto vector = static_cast<std::uint8_t>(next);
+        vcpu.inject_external_interrupt(vector);
+        guest.acknowledge(vector);
+        return Outcome::resume();  // a halted guest wakes for it
+    }
+    // Blocked for now: exit again as soon as it is not (SDM Vol. 3C 26.7.5).
+    if (!vcpu.event_pending()) {
+        vcpu.want_interrupt_window(true);
+    }
+    return outcome;
+}
+
+}  // namespace septum::vmm

@@ -1,0 +1,164 @@
+#include <septum/abi/vmx_exit.hpp>
+#include <septum/vmm/exit.hpp>
+#include <septum/vmm/handlers.hpp>
+#include <septum/vmm/x86.hpp>
+
+namespace septum::vmm {
+
+namespace {
+
+using abi::VmxExit;
+
+constexpr std::uint32_t entry_failure_bit = 1u << 31;  // SDM Vol. 3C 25.9.1
+
+Outcome undefined_opcode(Vcpu& vcpu) {
+    vcpu.inject_ud();
+    return Outcome::resume();
+}
+
+Outcome skip(Vcpu& vcpu) {
+    vcpu.skip_instruction();
+    return Outcome::resume();
+}
+
+Outcome unhandled(std::uint16_t basic) { return Outcome::stop(StopReason::unhandled_exit, basic); }
+
+Outcome dispatch(Guest& guest, Vcpu& vcpu, GuestMemory& memory, std::uint16_t basic) {
+    switch (static_cast<VmxExit>(basic)) {
+        case VmxExit::exception_or_nmi:
+            return handle_exception(guest, vcpu);
+        // The kernel's exits; should one reach the VMM, running on is right.
+        case VmxExit::external_interrupt:
+        case VmxExit::preemption_timer:
+        case VmxExit::io_smi:
+        case VmxExit::other_smi:
+        // Exits this VMM never asks for carry no work; the next entry
+        // decides again whether to ask (interrupt window: deliver_interrupts).
+        case VmxExit::interrupt_window:
+        case VmxExit::nmi_window:
+        case VmxExit::monitor_trap_flag:
+            return Outcome::resume();
+        case VmxExit::triple_fault:
+        case VmxExit::init_signal:  // INIT resets the processor (SDM Vol. 3A 9.1)
+            return handle_triple_fault(guest, vcpu);
+        case VmxExit::cpuid:
+            return handle_cpuid(guest, vcpu);
+        case VmxExit::hlt:
+            return handle_hlt(guest, vcpu);
+        case VmxExit::rdtsc:
+            return handle_rdtsc(guest, vcpu, false);
+        case VmxExit::rdtscp:
+            return handle_rdtsc(guest, vcpu, true);
+        case VmxExit::vmcall:
+            return handle_vmcall(guest, vcpu);
+        case VmxExit::cr_access:
+            return handle_cr_access(guest, vcpu);
+        case VmxExit::dr_access:
+            return handle_dr_access(guest, vcpu);
+        case VmxExit::io_instruction:
+            return handle_io(guest, vcpu, memory);
+        case VmxExit::rdmsr:
+            return handle_rdmsr(guest, vcpu);
+        case VmxExit::wrmsr:
+            return handle_wrmsr(guest, vcpu);
+        case VmxExit::ept_violation:
+            return handle_ept_violation(guest, vcpu, memory);
+        case VmxExit::xsetbv:
+            return handle_xsetbv(guest, vcpu);
+        case VmxExit::rdrand:
+        case VmxExit::rdseed:
+            return handle_rdrand(guest, vcpu);
+        // Caches the guest cannot observe through EPT write-back memory;
+        // PAUSE only says "spinning".
+        case VmxExit::invd:
+        case VmxExit::wbinvd:
+        case VmxExit::pause:
+            return skip(vcpu);
+        case VmxExit::rdpmc:  // no performance counters are shown
+            vcpu.inject_gp();
+            return Outcome::resume();
+        // Instructions of features CPUID hides: #UD, as on a CPU without them.
+        case VmxExit::getsec:
+        case VmxExit::rsm:
+        case VmxExit::vmclear:
+        case VmxExit::vmlaunch:
+        case VmxExit::vmptrld:
+        case VmxExit::vmptrst:
+        case VmxExit::vmread:
+        case VmxExit::vmresume:
+        case VmxExit::vmwrite:
+        case VmxExit::vmxoff:
+        case VmxExit::vmxon:
+        case VmxExit::invept:
+        case VmxExit::invvpid:
+        case VmxExit::vmfunc:
+        case VmxExit::mwait:
+        case VmxExit::monitor:
+        case VmxExit::invpcid:
+        case VmxExit::encls:
+        case VmxExit::xsaves:
+        case VmxExit::xrstors:
+        case VmxExit::umwait:
+        case VmxExit::tpause:
+        case VmxExit::loadiwkey:
+            return undefined_opcode(vcpu);
+        case VmxExit::entry_invalid_guest_state:
+        case VmxExit::entry_msr_loading:
+        case VmxExit::entry_machine_check:
+            return Outcome::stop(StopReason::entry_failure, basic);
+        // Known, but for features this VMM does not use yet (INVLPG exiting,
+        // APIC virtualization, descriptor-table exiting, task switches,
+        // APs, PML, SPP) or that mean the kernel's EPT is broken.
+        case VmxExit::sipi:
+        case VmxExit::task_switch:
+        case VmxExit::invlpg:
+        case VmxExit::tpr_below_threshold:
+        case VmxExit::apic_access:
+        case VmxExit::virtualized_eoi:
+        case VmxExit::gdtr_idtr_access:
+        case VmxExit::ldtr_tr_access:
+        case VmxExit::ept_misconfiguration:
+        case VmxExit::apic_write:
+        case VmxExit::pml_full:
+        case VmxExit::spp_event:
+            return unhandled(basic);
+    }
+    return Outcome::stop(StopReason::unknown_exit, basic);
+}
+
+// An exit that interrupted the delivery of an event loses the event unless
+// the VMM injects it again (SDM Vol. 3C 28.2.4, 29.2.3).
+void reinject_vectored_event(Vcpu& vcpu) {
+    const abi::ExitInfo& exit = vcpu.exit();
+    const std::uint32_t info = exit.idt_vectoring_info;
+    if ((info & x86::event_info::valid) == 0 || vcpu.event_pending()) {
+        return;
+    }
+    abi::VcpuState& s = vcpu.edit(abi::vcpu_state::injection);
+    // Bits 30:12 are reserved in the entry field; copy vector, type, error bit.
+    s.inject_info = info & (x86::event_info::valid | x86::event_info::error_code | 0x7ff);
+    s.inject_error = exit.idt_vectoring_error;
+    s.inject_length = exit.instruction_length;
+}
+
+}  // namespace
+
+Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
+    vcpu.begin_exit();
+    const std::uint32_t raw = vcpu.exit().reason;
+    if (raw == abi::exit_reason_signal) {
+        return deliver_interrupts(guest, vcpu, Outcome::resume());  // a device raised something
+    }
+    const auto basic = static_cast<std::uint16_t>(raw & 0xffff);
+    if ((raw & entry_failure_bit) != 0) {
+        return Outcome::stop(StopReason::entry_failure, basic);
+    }
+    Outcome outcome = dispatch(guest, vcpu, memory, basic);
+    if (outcome.action == Action::resume || outcome.action == Action::wait_for_interrupt) {
+        reinject_vectored_event(vcpu);
+        outcome = deliver_interrupts(guest, vcpu, outcome);
+    }
+    return outcome;
+}
+
+}  // namespace septum::vmm
