@@ -1,6 +1,6 @@
 // memcpy, memmove, memset and memcmp: GCC may emit calls to them even in
-// -ffreestanding code (its documented requirement). memchr and strncpy serve
-// the boot code. Built with -fno-tree-loop-distribute-patterns so the
+// -ffreestanding code (its documented requirement). memchr, strncpy,
+// strlen and strncmp serve the boot code and the user runtime. Built with -fno-tree-loop-distribute-patterns so the
 // loops below are not turned back into calls to themselves.
 #include <cstddef>
 
@@ -65,6 +65,24 @@ char* strncpy(char* dst, const char* src, std::size_t n) {
         dst[i] = '\0';
     }
     return dst;
+}
+
+std::size_t strlen(const char* s) {
+    std::size_t n = 0;
+    while (s[n] != '\0') {
+        ++n;
+    }
+    return n;
+}
+
+int strncmp(const char* a, const char* b, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+        if (x != y || x == '\0') {
+            return x < y ? -1 : (x > y ? 1 : 0);
+        }
+    }
+    return 0;
 }
 
 }  // extern "C"

@@ -1,0 +1,98 @@
+#include "program.hpp"
+
+#include <cstring>
+
+#include "elf.hpp"
+#include "septum/caps/capability.hpp"
+#include "septum/user/invoke.hpp"
+#include "septum/user/vspace.hpp"
+
+namespace septum::roottask {
+
+namespace {
+
+using caps::ObjectKind;
+using user::invoke;
+
+// Where a program page is prepared before it moves to the program's space.
+constexpr unsigned staging_page = 510;
+constexpr std::uint64_t user_min = 0x1000, user_max = 0x00007ff000000000;
+
+std::uint64_t rights_of(const elf::Segment& s) {
+    std::uint64_t r = user::ro;
+    r |= s.writable ? static_cast<std::uint64_t>(user::MapRights::write) : 0;
+    r |= s.executable ? static_cast<std::uint64_t>(user::MapRights::execute) : 0;
+    return r;
+}
+
+// One page of a segment: the file's bytes that fall in it, zero elsewhere.
+Status load_page(Env& env, const Program& p, const std::uint8_t* image, const elf::Segment& s, std::uint64_t va) {
+    const Result<CPtr> frame = env.map_new(scratch(staging_page), user::rw);
+    SEPTUM_TRY(frame);
+    auto* page = reinterpret_cast<std::uint8_t*>(scratch(staging_page));
+    const std::uint64_t lo = va > s.vaddr ? va : s.vaddr;
+    const std::uint64_t file_end = s.vaddr + s.file_size;
+    const std::uint64_t hi = va + user::page_size < file_end ? va + user::page_size : file_end;
+    if (lo < hi) {
+        std::memcpy(page + (lo - va), image + s.file_offset + (lo - s.vaddr), hi - lo);
+    }
+    SEPTUM_TRY(user::unmap_frame(frame.value()));
+    return user::map_frame(*env.pool, p.pml4, frame.value(), va, rights_of(s));
+}
+
+}  // namespace
+
+Status load_program(Env& env, const abi::ModuleDescription& module, Program& p) {
+    elf::Image image;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(module.address);
+    if (elf::parse(bytes, module.size, user_min, user_max, image) != elf::Error::none) {
+        return Status::invalid_argument;
+    }
+    const Result<CPtr> pml4 = env.make(ObjectKind::pml4);
+    const Result<CPtr> cnode = env.make(ObjectKind::cnode, second_level_radix);
+    SEPTUM_TRY(pml4);
+    SEPTUM_TRY(cnode);
+    p.pml4 = pml4.value();
+    p.cnode = cnode.value();
+    const Result<CPtr> root = env.mint(p.cnode, rights_all, caps::encode_guard(0, 64 - second_level_radix));
+    SEPTUM_TRY(root);
+    p.cspace_root = root.value();
+    for (std::size_t i = 0; i < image.segment_count; ++i) {
+        const elf::Segment& s = image.segments[i];
+        for (std::uint64_t va = s.vaddr & ~(user::page_size - 1); va < s.vaddr + s.mem_size; va += user::page_size) {
+            SEPTUM_TRY(load_page(env, p, bytes, s, va));
+        }
+    }
+    p.entry = image.entry;
+    return Status::ok;
+}
+
+Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights) {
+    return invoke(env.alias, abi::Invocation::cnode_mint,
+                  {cap, alias_root_depth, second_level(p.cnode, index), 64, rights, 0})
+        .status;
+}
+
+Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights) {
+    const Result<CPtr> copy = env.copy(frame);
+    SEPTUM_TRY(copy);
+    return user::map_frame(*env.pool, p.pml4, copy.value(), vaddr, rights);
+}
+
+Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument) {
+    const user::ThreadSpec spec{p.cspace_root, p.pml4, env.next_window++, priority, 0, false};
+    SEPTUM_TRY(p.thread.create(*env.pool, spec));
+    return p.thread.start_at(p.entry, argument, 0, 0);
+}
+
+const abi::ModuleDescription* find_module(const abi::BootInfo& bi, const char* name) {
+    const std::size_t n = std::strlen(name);
+    for (std::uint64_t i = 0; i < bi.module_count && i < abi::max_modules; ++i) {
+        if (std::strncmp(bi.modules[i].name, name, n) == 0) {
+            return &bi.modules[i];
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace septum::roottask

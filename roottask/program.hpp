@@ -1,0 +1,36 @@
+// Starting a program from a boot module in an address space and CSpace of
+// its own: how the root task starts the VMM servers of its cells.
+#pragma once
+
+#include "env.hpp"
+#include "septum/user/thread.hpp"
+
+namespace septum::roottask {
+
+struct Program {
+    CPtr pml4 = 0;
+    CPtr cnode = 0;        // radix 8, reached through Env::alias
+    CPtr cspace_root = 0;  // the CNode with a guard: depth-64 addresses are slot indices
+    std::uint64_t entry = 0;
+    user::Thread thread;
+};
+
+// Loads the ELF image of `module` into a new address space: each segment's
+// pages are fresh frames holding the file's bytes (the rest zero), mapped
+// read-only, writable or executable as the segment says.
+Status load_program(Env& env, const abi::ModuleDescription& module, Program& p);
+
+// Puts a copy (mint) of `cap` with `rights` into slot `index` of the
+// program's CSpace.
+Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights);
+
+// Maps a copy of `frame` into the program's address space at vaddr.
+Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights);
+
+// Starts the program's thread at its entry with rdi = argument.
+Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument);
+
+// The module whose name (boot loader command line) starts with `name`.
+const abi::ModuleDescription* find_module(const abi::BootInfo& bi, const char* name);
+
+}  // namespace septum::roottask
