@@ -35,7 +35,13 @@ namespace {
     for (;;) {
         Tcb* t = kernel.schedule();
         if (t == nullptr) {
+            // Idle. Timer ticks taken here still count: they replenish
+            // budgets, so throttled threads become ready again.
+            const std::uint64_t before = arch::lapic::ticks();
             asm volatile("sti; hlt; cli" ::: "memory");
+            for (std::uint64_t n = arch::lapic::ticks() - before; n > 0; --n) {
+                kernel.handle_timer_tick();
+            }
             continue;
         }
         if (t->vspace().empty()) {

@@ -66,10 +66,13 @@ Status make_guest_ram(Env& env, const Program& vmm, CPtr memory, const abi::Modu
 struct Cell {
     Program vmm;
     CPtr report = 0;
+    CPtr console_view = 0;  // the console buffer's frame, mapped here read-only
 };
 
+// Builds the cell and starts its VMM at `priority`, on a budget of `budget`
+// ticks in every `period` when period is not 0.
 Status make_cell(Env& env, Cell& cell, const char* name, const abi::ModuleDescription& vmm_module,
-                 const abi::ModuleDescription& guest_image) {
+                 const abi::ModuleDescription& guest_image, std::uint64_t budget = 0, std::uint64_t period = 0) {
     SEPTUM_TRY(load_program(env, vmm_module, cell.vmm));
     const Result<CPtr> memory = env.make(ObjectKind::guest_memory);
     const Result<CPtr> vcpu = env.make(ObjectKind::vcpu);
@@ -87,6 +90,7 @@ Status make_cell(Env& env, Cell& cell, const char* name, const abi::ModuleDescri
     // The console buffer: the VMM writes it, the root task reads it.
     const Result<CPtr> console = env.map_new(scratch(console_view), user::ro);
     SEPTUM_TRY(console);
+    cell.console_view = console.value();
     SEPTUM_TRY(map_into(env, cell.vmm, console.value(), vmm_console, user::rw));
     abi::CellInfo info{};
     info.magic = abi::cell_info_magic;
@@ -104,7 +108,24 @@ Status make_cell(Env& env, Cell& cell, const char* name, const abi::ModuleDescri
     SEPTUM_TRY(give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::report), cell.report,
                     right_write | right_grant_reply));
     SEPTUM_TRY(give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::vcpu), vcpu.value(), rights_all));
-    return start(env, cell.vmm, 100, vmm_cell_info);
+    SEPTUM_TRY(start(env, cell.vmm, 100, vmm_cell_info));
+    if (period == 0) {
+        return Status::ok;
+    }
+    const Result<CPtr> sc = env.make(ObjectKind::sched_context);
+    SEPTUM_TRY(sc);
+    SEPTUM_TRY(user::invoke(sc.value(), abi::Invocation::sched_context_configure, {budget, period}).status);
+    return user::invoke(cell.vmm.thread.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status;
+}
+
+// The guest's console, printed as one console line told apart by cell.
+void show_console(Env& env, const char* info_name, const char* cell, std::uint64_t length) {
+    const auto* text = reinterpret_cast<const char*>(scratch(console_view));
+    char line[64] = {};
+    for (std::uint64_t i = 0; i < length && i + 1 < sizeof(line); ++i) {
+        line[i] = text[i] == '\n' ? ' ' : text[i];
+    }
+    env.report->info(info_name, "[cell {}] {}", cell, line);
 }
 
 void hello_cell(Env& env) {
@@ -132,20 +153,55 @@ void hello_cell(Env& env) {
     const bool stopped = r.status == Status::ok &&
                          r.message.info.label == static_cast<std::uint64_t>(abi::CellReport::stopped) &&
                          r.message.mr[0] == 0x2a;
-    // Show what the guest printed, as a console would, told apart by cell.
-    char line[64] = {};
-    for (std::uint64_t i = 0; i < length && i + 1 < sizeof(line); ++i) {
-        line[i] = text[i] == '\n' ? ' ' : text[i];
-    }
-    env.report->info("cell.hello.console", "[cell hello] {}", line);
+    show_console(env, "cell.hello.console", "hello", length);
     env.report->check(stopped && output_ok, name,
                       "VMM report: label {} code {:x} ({} console bytes{}); the guest's output was {}",
                       r.message.info.label, r.message.mr[0], length, output_ok ? "" : ", not the expected ones",
                       output_ok ? "\"hello from the guest\"" : "wrong");
 }
 
+// Two cells at once, each VMM on half the CPU: one guest storms its VMM
+// with exits and never stops, the other computes and beats; the beats all
+// arrive while the storm goes on (the storm cell is stopped afterwards).
+void side_by_side(Env& env) {
+    const char* name = "cell.storm-beside-heartbeat";
+    if (!cpu_has_vmx()) {
+        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+        return;
+    }
+    const abi::ModuleDescription* vmm = find_module(*env.bi, "vmm-server");
+    const abi::ModuleDescription* beat = find_module(*env.bi, "guest-heartbeat");
+    const abi::ModuleDescription* storm = find_module(*env.bi, "guest-storm");
+    if (vmm == nullptr || beat == nullptr || storm == nullptr) {
+        env.report->check(false, name, "boot modules vmm-server, guest-heartbeat, guest-storm missing");
+        return;
+    }
+    // The storm cell's console is not read here: its view is unmapped to
+    // make room for the heartbeat's.
+    Cell storm_cell, beat_cell;
+    if (!env.report->setup(make_cell(env, storm_cell, "storm", *vmm, *storm, 1, 2), name, "storm cell") ||
+        !env.report->setup(user::unmap_frame(storm_cell.console_view), name, "storm console view")) {
+        return;
+    }
+    if (!env.report->setup(make_cell(env, beat_cell, "heartbeat", *vmm, *beat, 1, 2), name, "heartbeat cell")) {
+        return;
+    }
+    const user::Reply r = user::recv(beat_cell.report);
+    const auto* text = reinterpret_cast<const char*>(scratch(console_view));
+    const std::uint64_t length = r.message.mr[1] < user::page_size ? r.message.mr[1] : 0;
+    const char want[] = "..........\n";
+    const bool beats = length == sizeof(want) - 1 && std::memcmp(text, want, length) == 0;
+    const bool stopped = r.status == Status::ok &&
+                         r.message.info.label == static_cast<std::uint64_t>(abi::CellReport::stopped) &&
+                         r.message.mr[0] == 0x10;
+    show_console(env, "cell.heartbeat.console", "heartbeat", length);
+    env.report->check(stopped && beats, name, "heartbeat cell: label {} code {:x}, {} console bytes ({})",
+                      r.message.info.label, r.message.mr[0], length, beats ? "ten beats" : "not ten beats");
+}
+
 const TestCase group[] = {
     {"cell.hello-guest", hello_cell},
+    {"cell.storm-beside-heartbeat", side_by_side},
 };
 
 }  // namespace
