@@ -160,48 +160,73 @@ void hello_cell(Env& env) {
                       output_ok ? "\"hello from the guest\"" : "wrong");
 }
 
-// Two cells at once, each VMM on half the CPU: one guest storms its VMM
-// with exits and never stops, the other computes and beats; the beats all
-// arrive while the storm goes on (the storm cell is stopped afterwards).
-void side_by_side(Env& env) {
-    const char* name = "cell.storm-beside-heartbeat";
+// What an adversarial guest's VMM must report, if anything.
+struct Expected {
+    bool reports;
+    abi::CellReport label;
+    std::uint64_t code;
+};
+
+// Two cells at once, each VMM on half the CPU: an adversarial guest in one,
+// the heartbeat guest in the other. The adversary is contained - its VMM
+// stops it, resets it, or its budget bounds it - and the heartbeat cell's
+// ten beats all arrive. (Cells are stopped when the test's objects go.)
+void beside_heartbeat(Env& env, const char* name, const char* adversary, const Expected& expected) {
     if (!cpu_has_vmx()) {
         env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
         return;
     }
     const abi::ModuleDescription* vmm = find_module(*env.bi, "vmm-server");
     const abi::ModuleDescription* beat = find_module(*env.bi, "guest-heartbeat");
-    const abi::ModuleDescription* storm = find_module(*env.bi, "guest-storm");
-    if (vmm == nullptr || beat == nullptr || storm == nullptr) {
-        env.report->check(false, name, "boot modules vmm-server, guest-heartbeat, guest-storm missing");
+    const abi::ModuleDescription* other = find_module(*env.bi, adversary);
+    if (vmm == nullptr || beat == nullptr || other == nullptr) {
+        env.report->check(false, name, "boot modules vmm-server, guest-heartbeat or {} missing", adversary);
         return;
     }
-    // The storm cell's console is not read here: its view is unmapped to
+    // The adversary's console is not read here: its view is unmapped to
     // make room for the heartbeat's.
-    Cell storm_cell, beat_cell;
-    if (!env.report->setup(make_cell(env, storm_cell, "storm", *vmm, *storm, 1, 2), name, "storm cell") ||
-        !env.report->setup(user::unmap_frame(storm_cell.console_view), name, "storm console view")) {
+    Cell bad, good;
+    if (!env.report->setup(make_cell(env, bad, "adversary", *vmm, *other, 1, 2), name, "adversary cell") ||
+        !env.report->setup(user::unmap_frame(bad.console_view), name, "adversary console view") ||
+        !env.report->setup(make_cell(env, good, "heartbeat", *vmm, *beat, 1, 2), name, "heartbeat cell")) {
         return;
     }
-    if (!env.report->setup(make_cell(env, beat_cell, "heartbeat", *vmm, *beat, 1, 2), name, "heartbeat cell")) {
-        return;
-    }
-    const user::Reply r = user::recv(beat_cell.report);
+    const user::Reply r = user::recv(good.report);
     const auto* text = reinterpret_cast<const char*>(scratch(console_view));
     const std::uint64_t length = r.message.mr[1] < user::page_size ? r.message.mr[1] : 0;
     const char want[] = "..........\n";
-    const bool beats = length == sizeof(want) - 1 && std::memcmp(text, want, length) == 0;
-    const bool stopped = r.status == Status::ok &&
-                         r.message.info.label == static_cast<std::uint64_t>(abi::CellReport::stopped) &&
-                         r.message.mr[0] == 0x10;
-    show_console(env, "cell.heartbeat.console", "heartbeat", length);
-    env.report->check(stopped && beats, name, "heartbeat cell: label {} code {:x}, {} console bytes ({})",
-                      r.message.info.label, r.message.mr[0], length, beats ? "ten beats" : "not ten beats");
+    const bool beats = r.status == Status::ok && length == sizeof(want) - 1 && std::memcmp(text, want, length) == 0 &&
+                       r.message.info.label == static_cast<std::uint64_t>(abi::CellReport::stopped) &&
+                       r.message.mr[0] == 0x10;
+    bool contained = true;
+    std::uint64_t label = 0, code = 0;
+    if (expected.reports) {
+        const user::Reply a = user::recv(bad.report);
+        label = a.message.info.label;
+        code = a.message.mr[0];
+        contained =
+            a.status == Status::ok && label == static_cast<std::uint64_t>(expected.label) && code == expected.code;
+    }
+    env.report->check(beats && contained, name, "heartbeat: {} ({} console bytes); adversary {}: label {} code {:x}",
+                      beats ? "ten beats" : "NOT ten beats", length,
+                      expected.reports ? "reported" : "bounded by its budget", label, code);
+}
+
+void storm(Env& env) { beside_heartbeat(env, "cell.storm-beside-heartbeat", "guest-storm", {false, {}, 0}); }
+// Writing past its memory: its VMM stops it at guest-physical 0x20000.
+void walker(Env& env) {
+    beside_heartbeat(env, "cell.walker-beside-heartbeat", "guest-walker", {true, abi::CellReport::failed, 0x20000});
+}
+// A triple fault: its VMM resets it (Action::reset, reported as 3).
+void triple(Env& env) {
+    beside_heartbeat(env, "cell.triple-fault-beside-heartbeat", "guest-triple", {true, abi::CellReport::failed, 3});
 }
 
 const TestCase group[] = {
     {"cell.hello-guest", hello_cell},
-    {"cell.storm-beside-heartbeat", side_by_side},
+    {"cell.storm-beside-heartbeat", storm},
+    {"cell.walker-beside-heartbeat", walker},
+    {"cell.triple-fault-beside-heartbeat", triple},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@ enum class Msr : std::uint32_t {
     vmx_procbased_ctls = 0x482,  // A.3.2
     vmx_exit_ctls = 0x483,       // A.4
     vmx_entry_ctls = 0x484,      // A.5
+    vmx_misc = 0x485,            // A.6
     vmx_cr0_fixed0 = 0x486,      // A.7
     vmx_cr0_fixed1 = 0x487,
     vmx_cr4_fixed0 = 0x488,  // A.8

@@ -155,10 +155,12 @@ extern "C" [[noreturn]] void vmexit_dispatch(const arch::vcpu::GuestGprs*) {
     const auto info = static_cast<std::uint32_t>(arch::vmcs::vmread(arch::vmcs::Field::exit_interruption_info));
     const bool nmi = basic == static_cast<std::uint32_t>(abi::VmxExit::exception_or_nmi) &&
                      ((info >> 8) & 7) == interruption_type_nmi;
-    if (basic == static_cast<std::uint32_t>(abi::VmxExit::external_interrupt) || nmi) {
-        // Kept by the kernel: the interrupt is the host's. The VMM's run
-        // starts again when it is next scheduled.
-        if (!nmi) {
+    const bool preempted = basic == static_cast<std::uint32_t>(abi::VmxExit::preemption_timer);
+    if (basic == static_cast<std::uint32_t>(abi::VmxExit::external_interrupt) || nmi || preempted) {
+        // Kept by the kernel: the interrupt is the host's, or the guest has
+        // had its quantum (pending host interrupts are taken on the way
+        // back). The VMM's run starts again when it is next scheduled.
+        if (!nmi && !preempted) {
             const auto vector = static_cast<std::uint8_t>(info & 0xff);
             arch::run_handler(vector);
             if (vector == arch::lapic::timer_vector) {

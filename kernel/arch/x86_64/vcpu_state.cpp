@@ -112,6 +112,16 @@ Status load_control(const abi::VcpuState& s) {
 
 bool write_constant_host_state(const Vcpu& v);
 
+// The VMX-preemption timer bounds every stay in a guest (SDM Vol. 3
+// 25.5.1): it counts down once every 2^IA32_VMX_MISC[4:0] TSC ticks and is
+// reloaded at each entry, so no guest keeps the CPU longer than this,
+// whatever it masks. 2^18 TSC ticks: about one scheduler tick in Bochs.
+std::uint32_t preemption_quantum() {
+    constexpr unsigned quantum_shift = 18;
+    const auto rate = static_cast<unsigned>(rdmsr(Msr::vmx_misc) & 0x1f);
+    return rate >= quantum_shift ? 1u : 1u << (quantum_shift - rate);
+}
+
 Status load_injection(const abi::VcpuState& s) {
     if ((s.inject_info & inject_valid) == 0) {
         return vmwrite(Field::entry_interruption_info, 0) ? Status::ok : Status::invalid_argument;
@@ -164,7 +174,8 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                                     {Field::guest_pending_debug, 0},
                                     {Field::guest_sysenter_cs, 0},
                                     {Field::guest_sysenter_esp, 0},
-                                    {Field::guest_sysenter_eip, 0}});
+                                    {Field::guest_sysenter_eip, 0},
+                                    {Field::preemption_timer_value, preemption_quantum()}});
     if (!written || !write_constant_host_state(v)) {
         return Status::invalid_argument;
     }

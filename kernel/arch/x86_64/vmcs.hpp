@@ -76,6 +76,7 @@ enum class Field : std::uint32_t {
     guest_interruptibility = 0x4824,
     guest_activity = 0x4826,
     guest_sysenter_cs = 0x482a,
+    preemption_timer_value = 0x482e,
     host_sysenter_cs = 0x4c00,
     // natural width
     cr0_mask = 0x6000,
@@ -122,6 +123,7 @@ enum class Field : std::uint32_t {
 namespace pin {
 inline constexpr std::uint32_t external_interrupt_exiting = 1u << 0;
 inline constexpr std::uint32_t nmi_exiting = 1u << 3;
+inline constexpr std::uint32_t preemption_timer = 1u << 6;
 }  // namespace pin
 namespace proc {
 inline constexpr std::uint32_t hlt_exiting = 1u << 7;
