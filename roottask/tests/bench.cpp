@@ -13,12 +13,6 @@ using caps::ObjectKind;
 
 constexpr std::uint64_t iterations = 1000;
 
-std::uint64_t rdtsc() {
-    std::uint32_t lo = 0, hi = 0;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (std::uint64_t{hi} << 32) | lo;
-}
-
 // The average TSC delta of one call of op, over `iterations` calls.
 template <typename Op>
 std::uint64_t average(Op op) {

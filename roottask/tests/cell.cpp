@@ -26,12 +26,6 @@ constexpr std::uint64_t guest_ram_pages = 16, guest_entry = 0x1000;
 // Root-task pages used to fill and read the cell's frames.
 constexpr unsigned staging = 509, console_view = 508;
 
-bool cpu_has_vmx() {
-    std::uint32_t a = 1, b = 0, c = 0, d = 0;
-    asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-    return (c & (1u << 5)) != 0;
-}
-
 // A new frame whose first bytes are `bytes`, filled through a staging page.
 Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n) {
     const Result<CPtr> frame = env.map_new(scratch(staging), user::rw);
@@ -130,8 +124,7 @@ void show_console(Env& env, const char* info_name, const char* cell, std::uint64
 
 void hello_cell(Env& env) {
     const char* name = "cell.hello-guest";
-    if (!cpu_has_vmx()) {
-        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+    if (skip_without_vmx(env, name)) {
         return;
     }
     const abi::ModuleDescription* vmm = find_module(*env.bi, "vmm-server");
@@ -172,8 +165,7 @@ struct Expected {
 // stops it, resets it, or its budget bounds it - and the heartbeat cell's
 // ten beats all arrive. (Cells are stopped when the test's objects go.)
 void beside_heartbeat(Env& env, const char* name, const char* adversary, const Expected& expected) {
-    if (!cpu_has_vmx()) {
-        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+    if (skip_without_vmx(env, name)) {
         return;
     }
     const abi::ModuleDescription* vmm = find_module(*env.bi, "vmm-server");

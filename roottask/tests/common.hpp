@@ -82,4 +82,17 @@ bool check_cases(Env& env, const char* name, const ErrorCase (&cases)[n]) {
 // Page-fault error code bits (SDM Vol. 3 4.7).
 inline constexpr std::uint64_t pf_present = 1, pf_write = 2, pf_user = 4, pf_fetch = 0x10;
 
+// The TSC; in Bochs with clock sync=none it counts executed instructions.
+inline std::uint64_t rdtsc() {
+    std::uint32_t lo = 0, hi = 0;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (std::uint64_t{hi} << 32) | lo;
+}
+
+// Whether the CPU offers VT-x (CPUID.1:ECX.VMX; QEMU's TCG does not).
+bool cpu_has_vmx();
+// Checks that need VT-x: reports check `name` as SKIP and returns true on a
+// CPU without it.
+bool skip_without_vmx(Env& env, const char* name);
+
 }  // namespace septum::roottask

@@ -22,12 +22,6 @@ constexpr std::uint64_t timeout_badge = 0x1;
 // 10 ms, or every ips / 100 instructions in Bochs.
 constexpr std::uint64_t timeout_ticks = std::uint64_t{1} << 29;
 
-std::uint64_t rdtsc() {
-    std::uint32_t lo = 0, hi = 0;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (std::uint64_t{hi} << 32) | lo;
-}
-
 Status out(std::uint64_t port, std::uint64_t value) {
     return user::invoke(root_io_ports, Invocation::io_port_out, {port, 1, value}).status;
 }

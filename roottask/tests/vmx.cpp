@@ -19,12 +19,6 @@ constexpr std::uint64_t guest_code_gpa = 0x1000;
 // mov dx, 0x3f8; mov al, 'S'; out dx, al; hlt (16-bit real mode)
 constexpr std::uint8_t guest_code[] = {0xba, 0xf8, 0x03, 0xb0, 'S', 0xee, 0xf4};
 
-bool cpu_has_vmx() {
-    std::uint32_t a = 1, b = 0, c = 0, d = 0;
-    asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-    return (c & (1u << 5)) != 0;
-}
-
 abi::Segment segment(std::uint32_t access) { return abi::Segment{0, 0xffff, access, 0, {}}; }
 
 // Real mode at guest_code_gpa, flat 64 KiB segments (unrestricted guest).
@@ -85,8 +79,7 @@ Status run(const Guest& g, std::uint64_t supply, std::uint64_t want) {
 
 void guest_io_hlt(Env& env) {
     const char* name = "vmx.guest-io-hlt";
-    if (!cpu_has_vmx()) {
-        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+    if (skip_without_vmx(env, name)) {
         return;
     }
     Guest g;
@@ -115,8 +108,7 @@ void guest_io_hlt(Env& env) {
 
 void bad_state(Env& env) {
     const char* name = "vmx.bad-state-refused";
-    if (!cpu_has_vmx()) {
-        env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");
+    if (skip_without_vmx(env, name)) {
         return;
     }
     Guest g;
@@ -150,12 +142,6 @@ void bad_state(Env& env) {
                       "good guest: {} reason {}",
                       user::status_name(paging), user::status_name(rflags), user::status_name(cs), reason,
                       user::status_name(after), g.page->exit.reason);
-}
-
-std::uint64_t rdtsc() {
-    std::uint32_t lo = 0, hi = 0;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (std::uint64_t{hi} << 32) | lo;
 }
 
 // An exit round trip, as a VMM sees it: the guest loops on one exiting
