@@ -214,11 +214,14 @@ void triple(Env& env) {
     beside_heartbeat(env, "cell.triple-fault-beside-heartbeat", "guest-triple", {true, abi::CellReport::failed, 3});
 }
 
+// Spinning with interrupts masked, never exiting: only the preemption
+// timer takes the CPU back, and the budget bounds the cell.
+void spin(Env& env) { beside_heartbeat(env, "cell.spin-beside-heartbeat", "guest-spin", {false, {}, 0}); }
+
 const TestCase group[] = {
-    {"cell.hello-guest", hello_cell},
-    {"cell.storm-beside-heartbeat", storm},
-    {"cell.walker-beside-heartbeat", walker},
-    {"cell.triple-fault-beside-heartbeat", triple},
+    {"cell.hello-guest", hello_cell},         {"cell.storm-beside-heartbeat", storm},
+    {"cell.walker-beside-heartbeat", walker}, {"cell.triple-fault-beside-heartbeat", triple},
+    {"cell.spin-beside-heartbeat", spin},
 };
 
 }  // namespace

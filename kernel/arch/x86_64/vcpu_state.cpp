@@ -139,8 +139,13 @@ Status load_injection(const abi::VcpuState& s) {
 
 Status initialise(Vcpu& v, std::uint64_t ept_root) {
     std::uint32_t pin = 0, proc = 0, proc2 = 0, exit = 0;
-    const bool ok = vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_pinbased_ctls),
-                                         vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting, pin) &&
+    // The host's interrupts and NMIs exit whatever the guest masks, and the
+    // preemption timer takes the CPU back from a guest that never exits
+    // even if no host interrupt comes (the in-system check
+    // cell.spin-beside-heartbeat fails only without both).
+    constexpr std::uint32_t pin_wanted =
+        vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting | vmcs::pin::preemption_timer;
+    const bool ok = vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_pinbased_ctls), pin_wanted, pin) &&
                     vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls),
                                          vmcs::proc::hlt_exiting | vmcs::proc::unconditional_io_exiting |
                                              vmcs::proc::mwait_exiting | vmcs::proc::monitor_exiting |
