@@ -1,14 +1,18 @@
 // The heartbeat guest: a compute loop that writes a beat ('.') to the UART
-// every 20,000 iterations; after 10 beats it writes a newline and stops
-// through the debug-exit port with code 0x10.
+// every 8 x 65,536 iterations (about a million instructions); after 10
+// beats it writes a newline and stops through the debug-exit port with
+// code 0x10. Its beats' spacing shows whether its cell got its CPU share.
     .code16
     .text
     .global _start
 _start:
     mov $10, %bx            // beats to go
-1:  mov $20000, %cx         // work per beat
-2:  add %cx, %ax            // the "computation"
-    loop 2b
+1:  mov $8, %di            // work per beat: 8 rounds ...
+2:  xor %cx, %cx            // ... of 65,536 iterations
+3:  add %cx, %ax            // the "computation"
+    loop 3b
+    dec %di
+    jnz 2b
     mov $0x3f8, %dx
     mov $'.', %al
     out %al, %dx
@@ -19,7 +23,7 @@ _start:
     mov $0xf4, %dx
     mov $0x10, %al
     out %al, %dx
-3:  hlt
-    jmp 3b
+4:  hlt
+    jmp 4b
 
     .section .note.GNU-stack, "", @progbits

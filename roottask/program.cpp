@@ -67,9 +67,9 @@ Status load_program(Env& env, const abi::ModuleDescription& module, Program& p) 
     return Status::ok;
 }
 
-Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights) {
+Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights, std::uint64_t badge) {
     return invoke(env.alias, abi::Invocation::cnode_mint,
-                  {cap, alias_root_depth, second_level(p.cnode, index), 64, rights, 0})
+                  {cap, alias_root_depth, second_level(p.cnode, index), 64, rights, badge})
         .status;
 }
 

@@ -20,9 +20,9 @@ struct Program {
 // read-only, writable or executable as the segment says.
 Status load_program(Env& env, const abi::ModuleDescription& module, Program& p);
 
-// Puts a copy (mint) of `cap` with `rights` into slot `index` of the
-// program's CSpace.
-Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights);
+// Puts a copy (mint) of `cap` with `rights` (and `badge`, for an Endpoint
+// or Notification) into slot `index` of the program's CSpace.
+Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights, std::uint64_t badge = 0);
 
 // Maps a copy of `frame` into the program's address space at vaddr.
 Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights);

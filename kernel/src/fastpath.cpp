@@ -94,8 +94,9 @@ Kernel::Fast Kernel::fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t 
     if (decoded.label != static_cast<std::uint64_t>(abi::Invocation::vcpu_run) || decoded.length < 2) {
         return Fast::declined;
     }
-    caller.context.rsi = abi::MessageInfo{}.encode();
-    // The two words are in registers (length <= 4 here): supply, want.
+    // The two words are in registers (length <= 4 here): supply, want. The
+    // caller's registers stay as they are until the run returns: a run the
+    // kernel restarts after an exit it keeps executes this call again.
     set_status(caller, vcpu_run(caller, slot.cap.object, caller.context.rdx, caller.context.r8));
     return Fast::handled;
 }

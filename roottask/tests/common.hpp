@@ -9,6 +9,7 @@
 #include "septum/abi/invocation.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/syscall.hpp"
+#include "septum/user/tsc.hpp"
 #include "sites.hpp"
 
 namespace septum::roottask {
@@ -82,12 +83,7 @@ bool check_cases(Env& env, const char* name, const ErrorCase (&cases)[n]) {
 // Page-fault error code bits (SDM Vol. 3 4.7).
 inline constexpr std::uint64_t pf_present = 1, pf_write = 2, pf_user = 4, pf_fetch = 0x10;
 
-// The TSC; in Bochs with clock sync=none it counts executed instructions.
-inline std::uint64_t rdtsc() {
-    std::uint32_t lo = 0, hi = 0;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (std::uint64_t{hi} << 32) | lo;
-}
+using user::rdtsc;
 
 // Whether the CPU offers VT-x (CPUID.1:ECX.VMX; QEMU's TCG does not).
 bool cpu_has_vmx();

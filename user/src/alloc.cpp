@@ -9,6 +9,7 @@ void Allocator::init(CPtr cnode, CPtr untyped, std::uint64_t first_slot, std::ui
     untyped_ = untyped;
     next_ = first_slot;
     end_ = first_slot + slot_count;
+    used_ = 0;
 }
 
 Result<CPtr> Allocator::slot() {
@@ -26,6 +27,8 @@ Result<CPtr> Allocator::make(caps::ObjectKind kind, std::uint64_t size_arg) {
         --next_;  // the slot stayed empty: hand it out again
         return r.status;
     }
+    const std::uint64_t size = std::uint64_t{1} << caps::retype_size_bits(kind, size_arg);
+    used_ = ((used_ + size - 1) & ~(size - 1)) + size;
     return s.value();
 }
 
@@ -37,6 +40,9 @@ Status Allocator::release_to(std::uint64_t mark) {
         (void)invoke(cnode_, abi::Invocation::cnode_delete, {s, 64});
     }
     next_ = mark;
+    if (r.status == Status::ok) {
+        used_ = 0;  // the revoke reset the Untyped
+    }
     return r.status;
 }
 

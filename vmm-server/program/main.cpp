@@ -1,12 +1,16 @@
-// The VMM server: one per guest, unprivileged. It drives its guest's VCPU
-// with the kernel's run call and handles every exit with the portable
-// handlers of vmm-server/ (CPUID and MSR policies, port I/O to a 16550 UART
-// and a debug-exit port, control registers, MMIO emulation, ...). What the
-// guest writes to its UART goes into the cell's console buffer; when the
-// guest stops, the VMM reports the outcome to the root task.
+// The VMM server: one per guest, unprivileged. It loads its guest's image
+// (a flat binary or a Multiboot ELF) into the guest's memory, drives the
+// guest's VCPU with the kernel's run call and handles every exit with the
+// portable handlers of vmm-server/ (CPUID and MSR policies, port I/O to a
+// 16550 UART and a debug-exit port, control registers, MMIO emulation,
+// ...). What the guest writes to its UART goes to the cell's console ring,
+// and the root task is told; a triple fault resets the guest (memory and
+// CPU) up to the number of resets the cell allows; when the guest stops,
+// the VMM reports the outcome to the root task.
 //
 // It holds only what CellInfo and its CSpace give it (abi/cell.hpp).
 #include <cstdint>
+#include <cstring>
 
 #include "septum/abi/cell.hpp"
 #include "septum/abi/invocation.hpp"
@@ -18,6 +22,7 @@
 #include "septum/vmm/exit.hpp"
 #include "septum/vmm/guest.hpp"
 #include "septum/vmm/guest_memory.hpp"
+#include "septum/vmm/loader.hpp"
 #include "septum/vmm/uart16550.hpp"
 #include "septum/vmm/vcpu.hpp"
 
@@ -27,24 +32,30 @@ namespace {
 
 constexpr auto report_endpoint = static_cast<user::CPtr>(abi::CellSlot::report);
 constexpr auto vcpu_cap = static_cast<user::CPtr>(abi::CellSlot::vcpu);
-// A guest that never stops is stopped after this many exits (it can be
-// restarted by whoever holds its VMM).
-constexpr std::uint64_t max_exits = 100000;
 
-class BufferConsole final : public vmm::Console {
+constexpr auto console_notification = static_cast<user::CPtr>(abi::CellSlot::console);
+// Where a Multiboot guest's information structure goes.
+constexpr std::uint64_t multiboot_info_address = 0x500;
+
+// The console path: bytes into the ring shared with the root task, which
+// is told of each write (the UART sends a byte per exit anyway).
+class RingConsole final : public vmm::Console {
 public:
-    BufferConsole(char* buffer, std::uint64_t size) : buffer_(buffer), size_(size) {}
+    explicit RingConsole(abi::ConsoleRing& ring) : ring_(ring) {}
     void put(const char* bytes, std::size_t length) override {
-        for (std::size_t i = 0; i < length && used_ < size_; ++i) {
-            buffer_[used_++] = bytes[i];
+        for (std::size_t i = 0; i < length; ++i) {
+            ring_.bytes[ring_.written % abi::ConsoleRing::size] = bytes[i];
+            // The count moves after the byte is in place: the reader never
+            // sees a byte it counts before it is written.
+            asm volatile("" ::: "memory");
+            ++ring_.written;
         }
+        (void)user::signal(console_notification);
     }
-    [[nodiscard]] std::uint64_t used() const { return used_; }
+    [[nodiscard]] std::uint64_t used() const { return ring_.written; }
 
 private:
-    char* buffer_;
-    std::uint64_t size_;
-    std::uint64_t used_ = 0;
+    abi::ConsoleRing& ring_;
 };
 
 class HostTsc final : public vmm::Clock {
@@ -66,21 +77,18 @@ public:
     }
 };
 
-abi::Segment real_mode_segment(std::uint32_t access) { return abi::Segment{0, 0xffff, access, 0, {}}; }
-
-abi::VcpuState real_mode_at(std::uint64_t entry) {
-    abi::VcpuState s{};
-    s.rip = entry;
-    s.rsp = 0x8000;
-    s.rflags = 0x2;
-    s.cr0 = 0x10;
-    s.cs = real_mode_segment(0x9b);
-    s.ds = s.es = s.fs = s.gs = s.ss = real_mode_segment(0x93);
-    s.tr = real_mode_segment(0x8b);
-    s.ldtr = real_mode_segment(0x10000);
-    s.gdtr = abi::DescriptorTable{0, 0xffff, 0};
-    s.idtr = abi::DescriptorTable{0, 0xffff, 0};
-    return s;
+// Guest memory as at power-on: zero, with the image loaded. Returns the
+// state that enters the image.
+Result<abi::VcpuState> load_guest(const abi::CellInfo& info, vmm::RamGuestMemory& memory) {
+    std::memset(reinterpret_cast<void*>(info.guest_ram), 0, info.guest_ram_size);
+    const vmm::Image image{reinterpret_cast<const std::uint8_t*>(info.image), info.image_size};
+    if (info.image_kind == abi::ImageKind::multiboot) {
+        return vmm::load_multiboot(memory, image, {info.guest_ram_size, multiboot_info_address, info.name});
+    }
+    if (info.image_kind == abi::ImageKind::flat) {
+        return vmm::load_flat(memory, image, info.guest_entry);
+    }
+    return Status::invalid_argument;
 }
 
 user::Reply run(std::uint64_t supply, std::uint64_t want) {
@@ -105,7 +113,12 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     if (info.magic != abi::cell_info_magic) {
         report(abi::CellReport::failed, 0, 0);
     }
-    BufferConsole console(reinterpret_cast<char*>(info.console), info.console_size);
+    RingConsole console(*reinterpret_cast<abi::ConsoleRing*>(info.console));
+    vmm::RamGuestMemory memory(reinterpret_cast<std::uint8_t*>(info.guest_ram), info.guest_ram_size);
+    const Result<abi::VcpuState> entry = load_guest(info, memory);
+    if (!entry.ok()) {
+        report(abi::CellReport::failed, static_cast<std::uint64_t>(entry.status()), 0);
+    }
     HostTsc clock;
     HostCpu host;
     const vmm::CpuidPolicy cpuid(host);
@@ -114,13 +127,12 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     vmm::DebugExit debug_exit;
     (void)ports.claim(vmm::Uart16550::com1, vmm::Uart16550::register_count, uart);
     (void)ports.claim(vmm::DebugExit::default_port, vmm::DebugExit::width, debug_exit);
-    vmm::Guest guest(cpuid, ports, mmio, console, clock, real_mode_at(info.guest_entry));
-    vmm::RamGuestMemory memory(reinterpret_cast<std::uint8_t*>(info.guest_ram), info.guest_ram_size);
+    vmm::Guest guest(cpuid, ports, mmio, console, clock, entry.value());
     auto& page = *reinterpret_cast<abi::VcpuPage*>(info.state_page);
     vmm::Vcpu vcpu(page);
     page.state = guest.initial;
     std::uint64_t supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
-    for (std::uint64_t exits = 0; exits < max_exits; ++exits) {
+    for (std::uint64_t resets = 0;;) {
         const user::Reply r = run(supply, abi::vcpu_state::all & ~abi::vcpu_state::injection);
         if (r.status != Status::ok) {
             report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());
@@ -131,15 +143,21 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         switch (outcome.action) {
             case vmm::Action::resume:
                 break;
+            case vmm::Action::reset:
+                // The handler put the CPU back to power-on; memory follows.
+                if (resets++ == info.max_resets || !load_guest(info, memory).ok()) {
+                    report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
+                }
+                supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+                break;
             case vmm::Action::stop:
                 report(outcome.reason == vmm::StopReason::guest_request ? abi::CellReport::stopped
                                                                         : abi::CellReport::failed,
                        outcome.code, console.used());
             default:
-                // No virtual interrupts yet: a halted guest, or one to reset,
-                // has nothing more to do in this cell.
+                // No virtual interrupt sources yet: a halted guest has
+                // nothing more to wait for.
                 report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
         }
     }
-    report(abi::CellReport::failed, max_exits, console.used());
 }

@@ -73,18 +73,17 @@ Status return_signal(Tcb& caller, Vcpu& v, Notification& n) {
 
 }  // namespace
 
-// Also the IPC fast path's entry for a VMM's run (fastpath.cpp).
-Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::uint64_t want) {
-    Vcpu& v = arch::vcpu::at(object);
+namespace {
+
+// Everything before entry that can fail. Nothing here changes the
+// caller's registers: a run restarted after a kept exit executes the same
+// system call again.
+Status prepare(Vcpu& v, std::uint64_t object) {
     if (!arch::vmx_active) {
         return Status::invalid_argument;  // no VT-x on this machine
     }
     if (v.slots[Vcpu::guest_memory_slot].empty() || v.slots[Vcpu::state_page_slot].empty()) {
         return Status::invalid_argument;
-    }
-    if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0) {
-        v.restart = false;
-        return return_signal(caller, v, *n);
     }
     if (!arch::vcpu::make_current(object)) {
         return Status::invalid_argument;
@@ -93,17 +92,37 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::ui
         SEPTUM_TRY(arch::vcpu::initialise(v, v.slots[Vcpu::guest_memory_slot].cap.object));
     }
     arch::vcpu::write_host_state(v);
-    // A run restarted after a kernel-kept exit carries on from the VMCS:
-    // the state page still holds what was supplied before.
-    if (!v.restart) {
-        SEPTUM_TRY(arch::vcpu::load(v, state_page(v).state, supply));
+    return Status::ok;
+}
+
+}  // namespace
+
+// Also the IPC fast path's entry for a VMM's run (fastpath.cpp). Returns
+// only when the guest was not entered; then the reply's message info is set.
+Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::uint64_t want) {
+    Vcpu& v = arch::vcpu::at(object);
+    if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0 && arch::vmx_active) {
+        v.restart = false;
+        set_message_info(caller, abi::MessageInfo{});
+        return return_signal(caller, v, *n);
+    }
+    const Status prepared = prepare(v, object);
+    // A run restarted after a kernel-kept exit carries on from the VMCS and
+    // the registers the exit saved: the state page still holds what was
+    // supplied before, which the guest has moved on from.
+    const bool restarted = v.restart;
+    const Status loaded =
+        prepared != Status::ok || restarted ? prepared : arch::vcpu::load(v, state_page(v).state, supply);
+    if (loaded != Status::ok) {
+        set_message_info(caller, abi::MessageInfo{});
+        return loaded;
     }
     v.restart = false;
     v.want_mask = want & abi::vcpu_state::all;
     running_vcpu = object;
     // Supplied registers go in straight from the state page, whose
     // VcpuState starts with them in GuestGprs order.
-    const auto* gprs = (supply & abi::vcpu_state::gprs) != 0
+    const auto* gprs = !restarted && (supply & abi::vcpu_state::gprs) != 0
                            ? reinterpret_cast<const arch::vcpu::GuestGprs*>(&state_page(v).state)
                            : &v.gprs;
     vm_enter(gprs, v.launched);  // returns only if the entry instruction failed

@@ -1,9 +1,10 @@
 // What a VMM server finds when the root task starts it: rdi holds the
 // address of its CellInfo page (read-only), and its CSpace (one CNode,
 // addresses are slot indices) holds the capabilities below, and nothing
-// else: its guest's VCPU and the Endpoint on which it reports to the root
-// task. Its guest's memory is mapped in its address space; it maps
-// nothing of any other cell.
+// else: its guest's VCPU, the Endpoint on which it reports to the root
+// task and the Notification that tells the root task its console has new
+// bytes. Its guest's memory, its guest's image (read-only) and its console
+// ring are mapped in its address space; it maps nothing of any other cell.
 #pragma once
 
 #include <cstdint>
@@ -12,25 +13,48 @@ namespace septum::abi {
 
 enum class CellSlot : std::uint64_t {
     null = 0,
-    report = 1,  // Endpoint to the root task (write, grant-reply): the cell's outcome
-    vcpu = 2,    // the guest's VCPU, configured with its GuestMemory and state page
+    report = 1,   // Endpoint to the root task (write, grant-reply): the cell's outcome
+    vcpu = 2,     // the guest's VCPU, configured with its GuestMemory and state page
+    console = 3,  // Notification (write): signalled after new console bytes
 };
 
 inline constexpr std::uint64_t cell_info_magic = 0x4f464e494c4c4543;  // "CELLINFO"
 
+// The console path: a ring of bytes the VMM writes and the root task reads.
+// `written` counts every byte ever written; byte n is at bytes[n % size].
+// The reader trusts nothing in it: a count that goes back or runs more
+// than a ring ahead is a misbehaving writer, and bytes overwritten before
+// they were read are reported as lost.
+struct ConsoleRing {
+    static constexpr std::uint64_t size = 4096 - 8;
+    std::uint64_t written;
+    char bytes[size];
+};
+static_assert(sizeof(ConsoleRing) == 4096);
+
+// How the VMM starts its guest from the image.
+enum class ImageKind : std::uint64_t {
+    flat = 0,       // a binary copied to guest_entry, entered in real mode
+    multiboot = 1,  // a Multiboot v1 ELF32, entered in protected mode
+};
+
 struct CellInfo {
     std::uint64_t magic;
-    char name[16];               // the cell's name, for console lines
-    std::uint64_t state_page;    // where the VCPU's state page (abi::VcpuPage) is mapped
-    std::uint64_t console;       // a buffer for the guest's UART output ...
-    std::uint64_t console_size;  // ... of this many bytes
-    std::uint64_t guest_ram;     // where guest memory [0, guest_ram_size) is mapped
+    char name[16];             // the cell's name, for console lines
+    std::uint64_t state_page;  // where the VCPU's state page (abi::VcpuPage) is mapped
+    std::uint64_t console;     // where the ConsoleRing is mapped (read-write)
+    std::uint64_t guest_ram;   // where guest memory [0, guest_ram_size) is mapped
     std::uint64_t guest_ram_size;
-    std::uint64_t guest_entry;  // guest-physical address of the first instruction (real mode)
+    std::uint64_t guest_entry;  // flat images: the load address, entered in real mode
+    std::uint64_t image;        // where the guest image is mapped (read-only) ...
+    std::uint64_t image_size;   // ... and its size in bytes
+    ImageKind image_kind;
+    std::uint64_t max_resets;  // guest resets (triple faults) the VMM performs before it stops the guest
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are
-// the exit code (debug-exit port) or reason, and the console bytes written.
+// the exit code (debug-exit port) or reason, the console bytes written and
+// the resets done.
 enum class CellReport : std::uint64_t {
     stopped = 1,  // the guest stopped itself (debug exit): word 0 the code
     failed = 2,   // the VMM stopped the guest (a fault, a refused entry): word 0 the reason

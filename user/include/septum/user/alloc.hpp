@@ -31,6 +31,10 @@ public:
     Status release_to(std::uint64_t mark);
 
     [[nodiscard]] CPtr untyped() const { return untyped_; }
+    // Bytes of the Untyped handed out so far, alignment included: what the
+    // kernel's watermark says, followed by the same rule (each object
+    // naturally aligned).
+    [[nodiscard]] std::uint64_t used_bytes() const { return used_; }
     [[nodiscard]] CPtr cnode() const { return cnode_; }
 
 private:
@@ -38,6 +42,7 @@ private:
     CPtr untyped_ = 0;
     std::uint64_t next_ = 0;
     std::uint64_t end_ = 0;
+    std::uint64_t used_ = 0;
 };
 
 // The raw kind number retype takes.

@@ -1,0 +1,206 @@
+#include "cell.hpp"
+
+#include <cstring>
+
+#include "septum/abi/vcpu.hpp"
+#include "septum/user/invoke.hpp"
+#include "septum/user/vspace.hpp"
+
+namespace septum::roottask {
+
+namespace {
+
+using caps::ObjectKind;
+
+// The VMM's address space beside its program image.
+constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000;
+constexpr std::uint64_t vmm_guest_ram = 0x20000000, vmm_image = 0x30000000;
+// Root-task pages: where frames are filled, and the cells' console views.
+constexpr unsigned staging = 509, first_console_view = 400;
+
+constexpr std::uint64_t pages(std::uint64_t bytes) { return (bytes + user::page_size - 1) / user::page_size; }
+
+// A new frame whose first bytes are `bytes`, filled through a staging page.
+Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n) {
+    const Result<CPtr> frame = env.map_new(scratch(staging), user::rw);
+    SEPTUM_TRY(frame);
+    if (n != 0) {
+        std::memcpy(reinterpret_cast<void*>(scratch(staging)), bytes, n);
+    }
+    SEPTUM_TRY(user::unmap_frame(frame.value()));
+    return frame.value();
+}
+
+// Guest RAM: zeroed frames mapped at guest-physical 0.. in the GuestMemory
+// and, through copies, at vmm_guest_ram in the VMM (which loads the image).
+Status make_guest_ram(Env& env, const Program& vmm, CPtr memory, std::uint64_t count) {
+    for (const ObjectKind table : {ObjectKind::ept_pdpt, ObjectKind::ept_pd, ObjectKind::ept_pt}) {
+        const Result<CPtr> t = env.make(table);
+        SEPTUM_TRY(t);
+        SEPTUM_TRY(user::invoke(t.value(), abi::Invocation::page_table_map, {memory, 0}).status);
+    }
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::uint64_t gpa = i * user::page_size;
+        const Result<CPtr> frame = env.make(ObjectKind::frame_4k);
+        SEPTUM_TRY(frame);
+        SEPTUM_TRY(user::invoke(frame.value(), abi::Invocation::frame_map,
+                                {memory, gpa, right_read | right_write | right_execute})
+                       .status);
+        SEPTUM_TRY(map_into(env, vmm, frame.value(), vmm_guest_ram + gpa, user::rw));
+    }
+    return Status::ok;
+}
+
+// The guest image, read-only in the VMM: it loads it at start and at resets.
+Status map_image(Env& env, const Program& vmm, const abi::ModuleDescription& image) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(image.address);
+    for (std::uint64_t offset = 0; offset < image.size; offset += user::page_size) {
+        const std::uint64_t n = image.size - offset < user::page_size ? image.size - offset : user::page_size;
+        const Result<CPtr> frame = filled_frame(env, bytes + offset, n);
+        SEPTUM_TRY(frame);
+        SEPTUM_TRY(user::map_frame(*env.pool, vmm.pml4, frame.value(), vmm_image + offset, user::ro));
+    }
+    return Status::ok;
+}
+
+abi::CellInfo cell_info(const CellSpec& spec) {
+    abi::CellInfo info{};
+    info.magic = abi::cell_info_magic;
+    std::strncpy(info.name, spec.name, sizeof(info.name) - 1);
+    info.state_page = vmm_state_page;
+    info.console = vmm_console;
+    info.guest_ram = vmm_guest_ram;
+    info.guest_ram_size = spec.guest_ram_pages * user::page_size;
+    info.guest_entry = spec.guest_entry;
+    info.image = vmm_image;
+    info.image_size = spec.image->size;
+    info.image_kind = spec.image_kind;
+    info.max_resets = spec.max_resets;
+    return info;
+}
+
+// The VCPU, its state page and the console ring (also mapped read-only at
+// `console_view` in the root task).
+Status make_vcpu_and_console(Env& env, Cell& cell, CPtr memory, CPtr& vcpu, std::uint64_t console_view) {
+    const Result<CPtr> v = env.make(ObjectKind::vcpu);
+    const Result<CPtr> state = env.make(ObjectKind::frame_4k);
+    SEPTUM_TRY(v);
+    SEPTUM_TRY(state);
+    vcpu = v.value();
+    SEPTUM_TRY(map_into(env, cell.vmm, state.value(), vmm_state_page, user::rw));
+    SEPTUM_TRY(user::invoke(vcpu, abi::Invocation::vcpu_configure, {memory, state.value()}).status);
+    const Result<CPtr> console = env.map_new(console_view, user::ro);
+    SEPTUM_TRY(console);
+    SEPTUM_TRY(map_into(env, cell.vmm, console.value(), vmm_console, user::rw));
+    cell.console = reinterpret_cast<const abi::ConsoleRing*>(console_view);
+    cell.console_read = 0;
+    return Status::ok;
+}
+
+// Exactly three capabilities, each as narrow as its use.
+Status give_capabilities(Env& env, const Cell& cell, const CellLink& link, CPtr vcpu) {
+    const std::uint64_t badge = std::uint64_t{1} << cell.index;
+    SEPTUM_TRY(give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::report), link.report,
+                    right_write | right_grant_reply, badge));
+    SEPTUM_TRY(
+        give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::console), link.console, right_write, badge));
+    return give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::vcpu), vcpu, rights_all, 0);
+}
+
+Status set_budget(Env& env, const Cell& cell, const CellSpec& spec) {
+    if (spec.period == 0) {
+        return Status::ok;
+    }
+    const Result<CPtr> sc = env.make(ObjectKind::sched_context);
+    SEPTUM_TRY(sc);
+    SEPTUM_TRY(user::invoke(sc.value(), abi::Invocation::sched_context_configure, {spec.budget, spec.period}).status);
+    return user::invoke(cell.vmm.thread.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status;
+}
+
+// log2 of the Untyped a cell gets: its guest RAM and image, and room for
+// the rest (the VMM program, kernel objects, tables), rounded up.
+std::uint8_t untyped_bits(const CellSpec& spec) {
+    constexpr std::uint64_t room = std::uint64_t{512} * 1024;
+    const std::uint64_t need =
+        spec.guest_ram_pages * user::page_size + pages(spec.image->size) * user::page_size + spec.vmm->size * 2 + room;
+    std::uint8_t bits = 12;
+    while ((std::uint64_t{1} << bits) < need) {
+        ++bits;
+    }
+    return bits;
+}
+
+// Slots for the cell's capabilities: two per guest page (the frame and
+// the VMM's copy), one per image and program page, their page tables.
+std::uint64_t slot_count(const CellSpec& spec) {
+    return 2 * spec.guest_ram_pages + 2 * pages(spec.image->size) + 4 * pages(spec.vmm->size) + 128;
+}
+
+Status check(const CellSpec& spec, unsigned index) {
+    if (spec.vmm == nullptr || spec.image == nullptr || index >= max_cells) {
+        return Status::invalid_argument;
+    }
+    if (spec.guest_ram_pages == 0 || spec.guest_ram_pages > max_guest_ram_pages || spec.image->size == 0 ||
+        spec.image->size > max_image_bytes || (spec.period != 0 && spec.budget == 0)) {
+        return Status::out_of_range;
+    }
+    return Status::ok;
+}
+
+}  // namespace
+
+Status make_link(Env& env, CellLink& link) {
+    const Result<CPtr> report = env.make(ObjectKind::endpoint);
+    const Result<CPtr> console = env.make(ObjectKind::notification);
+    SEPTUM_TRY(report);
+    SEPTUM_TRY(console);
+    link.report = report.value();
+    link.console = console.value();
+    return Status::ok;
+}
+
+Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell) {
+    SEPTUM_TRY(check(spec, index));
+    cell.name = spec.name;
+    cell.index = index;
+    // The root task's own page table for its staging and console pages
+    // comes from its own memory, before any cell's: a cell's memory holds
+    // only what is the cell's.
+    SEPTUM_TRY(filled_frame(env, nullptr, 0));
+    const std::uint8_t bits = untyped_bits(spec);
+    const Result<CPtr> untyped = env.make(ObjectKind::untyped, bits);
+    SEPTUM_TRY(untyped);
+    cell.untyped = untyped.value();
+    const std::uint64_t slots = slot_count(spec);
+    const Result<CPtr> first = env.slot();
+    SEPTUM_TRY(first);
+    for (std::uint64_t i = 1; i < slots; ++i) {
+        SEPTUM_TRY(env.slot());  // the allocator hands out slots in order: these follow `first`
+    }
+    cell.memory.init(root_cnode, cell.untyped, first.value(), slots);
+    // From here every object comes from the cell's own Untyped.
+    Env own = env;
+    own.pool = &cell.memory;
+    SEPTUM_TRY(load_program(own, *spec.vmm, cell.vmm));
+    const Result<CPtr> memory = own.make(ObjectKind::guest_memory);
+    SEPTUM_TRY(memory);
+    SEPTUM_TRY(make_guest_ram(own, cell.vmm, memory.value(), spec.guest_ram_pages));
+    cell.bytes.guest_ram = spec.guest_ram_pages * user::page_size;
+    SEPTUM_TRY(map_image(own, cell.vmm, *spec.image));
+    cell.bytes.image = pages(spec.image->size) * user::page_size;
+    CPtr vcpu = 0;
+    SEPTUM_TRY(make_vcpu_and_console(own, cell, memory.value(), vcpu, scratch(first_console_view + index)));
+    const abi::CellInfo info = cell_info(spec);
+    const Result<CPtr> info_frame = filled_frame(own, &info, sizeof info);
+    SEPTUM_TRY(info_frame);
+    SEPTUM_TRY(map_into(own, cell.vmm, info_frame.value(), vmm_cell_info, user::ro));
+    SEPTUM_TRY(give_capabilities(own, cell, link, vcpu));
+    SEPTUM_TRY(start(own, cell.vmm, spec.priority, vmm_cell_info));
+    SEPTUM_TRY(set_budget(own, cell, spec));
+    env.next_window = own.next_window;
+    cell.bytes.untyped = std::uint64_t{1} << bits;
+    cell.bytes.total = cell.memory.used_bytes();
+    return Status::ok;
+}
+
+}  // namespace septum::roottask

@@ -1,0 +1,75 @@
+// A cell: a guest, the VMM server that drives it (a program from a boot
+// module, in an address space and CSpace of its own) and the console path
+// to the root task. Every object of a cell - its VMM's address space,
+// CSpace, thread and SchedContext, its guest's memory, EPT, VCPU, image
+// and console - is made from one Untyped of its own, cut for it from the
+// root task's memory, so cells never share memory and what a cell costs
+// is that Untyped's use. The VMM gets exactly the capabilities
+// abi/cell.hpp lists.
+#pragma once
+
+#include <cstdint>
+
+#include "env.hpp"
+#include "program.hpp"
+#include "septum/abi/cell.hpp"
+#include "septum/user/alloc.hpp"
+
+namespace septum::roottask {
+
+struct CellSpec {
+    const char* name = "";
+    const abi::ModuleDescription* vmm = nullptr;
+    const abi::ModuleDescription* image = nullptr;
+    abi::ImageKind image_kind = abi::ImageKind::flat;
+    std::uint64_t guest_ram_pages = 16;  // at most 512 (2 MiB, one EPT page table)
+    std::uint64_t guest_entry = 0x1000;  // flat images: the load address
+    std::uint8_t priority = 100;
+    std::uint64_t budget = 0, period = 0;  // ticks; period 0: no SchedContext, the thread's priority alone
+    std::uint64_t max_resets = 0;
+};
+
+inline constexpr std::uint64_t max_guest_ram_pages = 512;
+inline constexpr std::uint64_t max_image_bytes = 1 << 20;
+
+// Where the root task meets its cells: one Endpoint for their reports and
+// one Notification for their consoles, each cell holding a write-only copy
+// badged with 1 << its index.
+struct CellLink {
+    CPtr report = 0;
+    CPtr console = 0;
+};
+
+// Bytes of the cell's Untyped by use (see docs/measurements.md).
+struct CellMemory {
+    std::uint64_t untyped = 0;    // the cell's Untyped
+    std::uint64_t total = 0;      // handed out
+    std::uint64_t guest_ram = 0;  // guest RAM frames
+    std::uint64_t image = 0;      // the image the VMM loads (and reloads at a reset)
+    // Everything else: kernel objects (VCPU, EPT, TCB, CSpace, page
+    // tables, SchedContext), the VMM program, its state and console pages.
+    [[nodiscard]] std::uint64_t hypervisor() const { return total - guest_ram; }
+};
+
+struct Cell {
+    const char* name = "";
+    unsigned index = 0;
+    Program vmm;
+    user::Allocator memory;  // over the cell's own Untyped
+    CPtr untyped = 0;
+    CellMemory bytes;
+    const abi::ConsoleRing* console = nullptr;  // the ring, mapped read-only in the root task
+    std::uint64_t console_read = 0;             // bytes of the ring consumed so far
+};
+
+// The largest number of cells; also the number of console views.
+inline constexpr unsigned max_cells = 8;
+
+// Builds cell number `index` (< max_cells) as `spec` says from an Untyped
+// of its own cut from env's pool, and starts its VMM.
+Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell);
+
+// Makes the Endpoint and Notification of a CellLink (from env's pool).
+Status make_link(Env& env, CellLink& link);
+
+}  // namespace septum::roottask
