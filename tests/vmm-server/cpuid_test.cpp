@@ -61,6 +61,16 @@ TEST_F(VmmTest, CpuidDerivedLimits) {
     EXPECT_NE(cpuid.allowed_cr4() & x86::cr4::smep, 0u);
 }
 
+// A host that reports an address width no processor has (found by the
+// dispatch fuzzer: the width is a shift count in the CR3 check).
+TEST(Cpuid, AnImpossibleAddressWidthIsHeldTo52Bits) {
+    FakeHostCpuid host;
+    host.leaves[{0x80000008, 0}] = {0x309e, 0, 0, 0};
+    const CpuidPolicy p{host};
+    EXPECT_EQ(p.physical_address_bits(), 52u);
+    EXPECT_EQ(p.query(0x80000008, 0, 0).eax, 0x3034u);
+}
+
 TEST(Cpuid, AnOldHostWithoutLeaves) {
     struct Old final : HostCpuid {
         [[nodiscard]] CpuidRegs query(std::uint32_t leaf, std::uint32_t) const override {

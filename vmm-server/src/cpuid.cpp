@@ -138,7 +138,12 @@ void CpuidPolicy::add_extended(const HostCpuid& host) {
                 // Address sizes only; EBX holds speculation-control features.
                 r = {r.eax & 0xffff, 0, 0, 0};
                 if ((r.eax & 0xff) != 0) {
-                    physical_address_bits_ = r.eax & 0xff;
+                    // MAXPHYADDR is at most 52 (SDM Vol. 3A 4.1.4); a host that
+                    // says more is held to that, so the width stays a valid shift.
+                    constexpr std::uint32_t max_physical_address_bits = 52;
+                    const std::uint32_t bits = r.eax & 0xff;
+                    physical_address_bits_ = bits < max_physical_address_bits ? bits : max_physical_address_bits;
+                    r.eax = (r.eax & 0xff00) | physical_address_bits_;
                 }
                 break;
             default:  // brand string, cache descriptions
