@@ -1,13 +1,17 @@
-// The root task: the first user program. For now it runs the in-system
-// tests of the kernel (docs/in-system-tests.md) and reports them in the
-// boot test protocol, then ends the run.
+// The root task: the first user program. With a boot module "system" it
+// builds and runs the cells that system description names
+// (roottask/system/run.hpp); without one it runs the in-system tests of
+// the kernel (docs/in-system-tests.md). Either way it reports in the boot
+// test protocol, then ends the run.
 #include "cmdline.hpp"
 #include "env.hpp"
+#include "program.hpp"
 #include "registry.hpp"
 #include "septum/caps/capability.hpp"
 #include "septum/user/console.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/layout.hpp"
+#include "system/run.hpp"
 
 using namespace septum;
 using namespace septum::roottask;
@@ -61,6 +65,27 @@ Status set_up(const abi::BootInfo& bi, Setup& s) {
     return Status::ok;
 }
 
+// Every in-system test, each from the same clean pool.
+void run_tests(Env& env, user::Allocator& pool, user::Console& console) {
+    unsigned cleanup_failures = 0;
+    unsigned tests_run = 0;
+    for (const TestGroup* g : all_groups) {
+        for (std::size_t i = 0; i < g->count; ++i) {
+            const std::uint64_t mark = pool.mark();
+            env.next_window = 0;
+            g->cases[i].run(env);
+            ++tests_run;
+            (void)user::invoke(root_tcb, abi::Invocation::tcb_unbind_notification, {});
+            if (pool.release_to(mark) != Status::ok) {
+                console.print("cleanup after {} failed\n", g->cases[i].name);
+                ++cleanup_failures;
+            }
+        }
+    }
+    env.report->check(cleanup_failures == 0, "roottask.cleanup", "{} tests' objects revoked, {} failures", tests_run,
+                      cleanup_failures);
+}
+
 }  // namespace
 
 extern "C" int septum_main(std::uint64_t bootinfo_address) {
@@ -76,23 +101,11 @@ extern "C" int septum_main(std::uint64_t bootinfo_address) {
                  bi->empty.count, user::status_name(set_up_status));
     if (set_up_status == Status::ok) {
         Env env{bi, &report, &setup.pool, setup.alias, 0};
-        unsigned cleanup_failures = 0;
-        unsigned tests_run = 0;
-        for (const TestGroup* g : all_groups) {
-            for (std::size_t i = 0; i < g->count; ++i) {
-                const std::uint64_t mark = setup.pool.mark();
-                env.next_window = 0;
-                g->cases[i].run(env);
-                ++tests_run;
-                (void)user::invoke(root_tcb, abi::Invocation::tcb_unbind_notification, {});
-                if (setup.pool.release_to(mark) != Status::ok) {
-                    console.print("cleanup after {} failed\n", g->cases[i].name);
-                    ++cleanup_failures;
-                }
-            }
+        if (const abi::ModuleDescription* system = find_module(*bi, "system"); system != nullptr) {
+            system::run(env, *system);
+        } else {
+            run_tests(env, setup.pool, console);
         }
-        report.check(cleanup_failures == 0, "roottask.cleanup", "{} tests' objects revoked, {} failures", tests_run,
-                     cleanup_failures);
     }
     report.end();
     power_off(*bi, report.failed() == 0);

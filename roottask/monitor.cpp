@@ -1,8 +1,8 @@
 #include "monitor.hpp"
 
+#include "septum/user/cpu.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/syscall.hpp"
-#include "septum/user/tsc.hpp"
 
 namespace septum::roottask {
 

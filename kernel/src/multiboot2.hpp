@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "septum/abi/bootinfo.hpp"
+
 namespace septum::boot {
 
 inline constexpr std::uint32_t multiboot2_magic = 0x36d76289;
@@ -27,7 +29,8 @@ struct MemoryRegion {
 };
 
 inline constexpr std::size_t max_memory_regions = 64;
-inline constexpr std::size_t max_modules = 8;
+// The root task and the modules it gets (abi::BootInfo); more are counted as dropped.
+inline constexpr std::size_t max_modules = abi::max_modules + 1;
 
 struct Module {
     std::uint64_t start;  // physical, inclusive

@@ -49,6 +49,8 @@ public:
     }
 
     [[nodiscard]] std::uint64_t failed() const { return failed_; }
+    // Where the lines go, for free text between them.
+    [[nodiscard]] Out& out() const { return out_; }
 
 private:
     template <typename... Args>

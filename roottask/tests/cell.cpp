@@ -139,9 +139,14 @@ struct Expected {
 // Two cells at once, each VMM on half the CPU: an adversarial guest in one,
 // the heartbeat guest in the other. The adversary is contained - its VMM
 // stops it, resets it, or its budget bounds it - and the heartbeat's ten
-// beats all arrive on time: no gap between two beats is more than twice
-// the largest it has alone on its half of the CPU. (Cells are stopped when
-// the test's objects go.)
+// beats all arrive on time: no gap between two beats is more than three
+// times the largest it has alone on its half of the CPU (a beat is half a
+// tick of work, its gap alone about a tick; the kernel charges a whole
+// tick to whichever thread holds the CPU when the tick comes, so an
+// adversary that enters the kernel all the time, like the exit storm, can
+// cost it one tick more: 2 ticks measured). A starved heartbeat fails
+// this, or never finishes and the run's deadline fails it. (Cells are
+// stopped when the test's objects go.)
 void beside_heartbeat(Env& env, const char* name, const char* adversary, const Expected& expected) {
     const abi::ModuleDescription* m[3] = {};
     if (skip_without_vmx(env, name) || !find_modules(env, name, {"vmm-server", "guest-heartbeat", adversary}, m) ||
@@ -167,11 +172,11 @@ void beside_heartbeat(Env& env, const char* name, const char* adversary, const E
         (void)monitor.step();
     }
     const Beats b = beats_of(watches[1]);
-    const bool on_time = b.all && b.largest_gap <= 2 * alone_gap;
+    const bool on_time = b.all && b.largest_gap <= 3 * alone_gap;
     bool contained = !expected.reports || reported(watches[0], expected.label, expected.code);
     contained = contained && (expected.console == nullptr || kept_equals(watches[0], expected.console));
     env.report->check(on_time && contained, name,
-                      "heartbeat: {}, largest gap {} TSC (alone {}, at most twice that); adversary {}: "
+                      "heartbeat: {}, largest gap {} TSC (alone {}, at most three times that); adversary {}: "
                       "label {} code {:x}, {} console bytes",
                       b.all ? "ten beats" : "NOT ten beats", b.largest_gap, alone_gap,
                       expected.reports ? "reported" : "bounded by its budget", watches[0].label, watches[0].code,

@@ -60,14 +60,8 @@ user::Message fault_reply(std::uint64_t rip, std::uint64_t label) {
     return rip != 0 ? user::message(label, {rip}) : user::message(label, {});
 }
 
-bool cpu_has_vmx() {
-    std::uint32_t a = 1, b = 0, c = 0, d = 0;
-    asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-    return (c & (1u << 5)) != 0;
-}
-
 bool skip_without_vmx(Env& env, const char* name) {
-    if (cpu_has_vmx()) {
+    if (user::cpu_has_vmx()) {
         return false;
     }
     env.report->skip(name, "no VT-x on this CPU (CPUID.1:ECX[5]=0)");

@@ -7,9 +7,9 @@
 
 #include "env.hpp"
 #include "septum/abi/invocation.hpp"
+#include "septum/user/cpu.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/syscall.hpp"
-#include "septum/user/tsc.hpp"
 #include "sites.hpp"
 
 namespace septum::roottask {
@@ -83,10 +83,9 @@ bool check_cases(Env& env, const char* name, const ErrorCase (&cases)[n]) {
 // Page-fault error code bits (SDM Vol. 3 4.7).
 inline constexpr std::uint64_t pf_present = 1, pf_write = 2, pf_user = 4, pf_fetch = 0x10;
 
+using user::cpu_has_vmx;
 using user::rdtsc;
 
-// Whether the CPU offers VT-x (CPUID.1:ECX.VMX; QEMU's TCG does not).
-bool cpu_has_vmx();
 // Checks that need VT-x: reports check `name` as SKIP and returns true on a
 // CPU without it.
 bool skip_without_vmx(Env& env, const char* name);

@@ -52,6 +52,8 @@ class Report:
     ended: bool = False
     exception: Exception_ | None = None
     malformed: list[str] = field(default_factory=list)
+    # every line before the end marker, stripped (free text included)
+    lines: list[str] = field(default_factory=list)
 
     def status_of(self, name: str) -> str | None:
         found = [c.status for c in self.checks if c.name == name]
@@ -68,6 +70,7 @@ def parse(text: str) -> Report:
         line = raw.strip("\r\x00 ")
         if report.ended:
             continue  # anything after the end marker is not part of the run
+        report.lines.append(line)
         if line.startswith(BEGIN):
             report.suites.append(line[len(BEGIN):].strip())
             suite_start = len(report.checks)
@@ -97,6 +100,8 @@ class Expectations:
     # When set, the run must end in this unexpected kernel exception.
     exception_vector: int | None = None
     exception_cr2: int | None = None
+    # free-text lines that must appear (a cell's console line, say)
+    lines: list[str] = field(default_factory=list)
 
 
 def _counts(checks: list[Check]) -> tuple[int, int, int]:
@@ -124,6 +129,9 @@ def judge(report: Report, expect: Expectations) -> list[str]:
         got = report.status_of(name)
         if got != status:
             problems.append(f"required {name}={status}, got {got or 'nothing'}")
+    for line in expect.lines:
+        if line not in report.lines:
+            problems.append(f"expected the line {line!r}, which never came")
     return problems
 
 

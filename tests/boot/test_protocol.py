@@ -25,6 +25,15 @@ SEPTUM-TEST END
 
 
 class ParseTest(unittest.TestCase):
+    def test_expected_lines(self):
+        text = GOOD.replace("noise before the report", "[hello] hello from the guest")
+        self.assertEqual(judge(parse(text), Expectations(lines=["[hello] hello from the guest"])), [])
+        problems = judge(parse(GOOD), Expectations(lines=["[hello] hello from the guest"]))
+        self.assertEqual(len(problems), 1)
+        self.assertIn("never came", problems[0])
+        after_end = GOOD + "[hello] hello from the guest\n"
+        self.assertEqual(len(judge(parse(after_end), Expectations(lines=["[hello] hello from the guest"]))), 1)
+
     def test_parses_checks_summary_and_end(self):
         r = parse(GOOD)
         self.assertEqual(r.suites, ["boot"])

@@ -48,7 +48,7 @@ inline constexpr std::uint64_t root_task_modules = 0x00007ff100000000;
 
 inline constexpr std::uint64_t bootinfo_magic = 0x4f464e49544f4f42;  // "BOOTINFO"
 inline constexpr unsigned max_untyped_descriptions = 128;
-inline constexpr unsigned max_modules = 8;
+inline constexpr unsigned max_modules = 16;
 inline constexpr unsigned irq_lines = 16;  // legacy ISA interrupt lines
 
 struct BootInfo {

@@ -1,0 +1,158 @@
+#include "description.hpp"
+
+#include <cstddef>
+#include <cstring>
+
+namespace septum::roottask::system {
+
+namespace {
+
+constexpr std::uint64_t page = 4096;
+constexpr std::uint64_t flat_limit = std::uint64_t{1} << 20;  // real mode reaches the first MiB
+// Whether the cells' budgets fit in the CPU, exactly: shares in units of
+// 1/L with L the least common multiple of the periods. Should L grow past
+// 2^32 (unusual periods), shares are counted in units of 2^-32 rounded up,
+// which never under-counts.
+constexpr std::uint64_t fallback_units = std::uint64_t{1} << 32;
+
+std::uint64_t gcd(std::uint64_t a, std::uint64_t b) {
+    while (b != 0) {
+        const std::uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+bool terminated(const char* s, std::uint64_t size) { return std::memchr(s, '\0', size) != nullptr; }
+
+bool name_ok(const char* s) {
+    if (!terminated(s, abi::name_size) || s[0] == '\0') {
+        return false;
+    }
+    for (const char* p = s; *p != '\0'; ++p) {
+        const char c = *p;
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool module_name_ok(const char* s) {
+    if (!terminated(s, abi::module_name_size) || s[0] == '\0') {
+        return false;
+    }
+    for (const char* p = s; *p != '\0'; ++p) {
+        if (*p <= ' ' || *p > '~') {
+            return false;
+        }
+    }
+    return true;
+}
+
+Error check_cell(const abi::CellDescription& c) {
+    if (!name_ok(c.name)) {
+        return Error::name;
+    }
+    if (!module_name_ok(c.vmm_module) || !module_name_ok(c.guest_module)) {
+        return Error::module_name;
+    }
+    if (c.image_kind != abi::ImageKind::flat && c.image_kind != abi::ImageKind::multiboot) {
+        return Error::image_kind;
+    }
+    if (c.guest_ram_bytes == 0 || c.guest_ram_bytes % page != 0 || c.guest_ram_bytes > max_guest_ram) {
+        return Error::guest_ram;
+    }
+    if (c.image_kind == abi::ImageKind::flat && (c.guest_entry >= c.guest_ram_bytes || c.guest_entry >= flat_limit)) {
+        return Error::guest_entry;
+    }
+    if (c.priority < 1 || c.priority > 254) {
+        return Error::priority;
+    }
+    if (c.period < 1 || c.period > max_period || c.budget < 1 || c.budget > c.period) {
+        return Error::budget;
+    }
+    if (c.max_resets > max_resets) {
+        return Error::resets;
+    }
+    return Error::none;
+}
+
+bool fits(const abi::CellDescription* cells, std::uint32_t count) {
+    std::uint64_t units = 1;  // the least common multiple of the periods, while it stays small
+    for (std::uint32_t i = 0; i < count && units <= fallback_units; ++i) {
+        units = units / gcd(units, cells[i].period) * cells[i].period;  // period <= 1000: no overflow here
+    }
+    const bool exact = units <= fallback_units;
+    units = exact ? units : fallback_units;
+    std::uint64_t total = 0;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const abi::CellDescription& c = cells[i];
+        total += exact ? c.budget * (units / c.period) : ((c.budget << 32) + c.period - 1) / c.period;
+    }
+    return total <= units;
+}
+
+}  // namespace
+
+Verdict check(const void* bytes, std::uint64_t size) {
+    constexpr std::uint64_t header = offsetof(abi::SystemDescription, cells);
+    if (bytes == nullptr || size < header) {
+        return {Error::too_short};
+    }
+    abi::SystemDescription d{};
+    std::memcpy(&d, bytes, size < sizeof d ? size : sizeof d);
+    if (d.magic != abi::system_magic) {
+        return {Error::bad_magic};
+    }
+    if (d.version != abi::system_version) {
+        return {Error::bad_version};
+    }
+    if (d.cell_count == 0 || d.cell_count > abi::max_system_cells) {
+        return {Error::cell_count};
+    }
+    if (size < header + std::uint64_t{d.cell_count} * sizeof(abi::CellDescription)) {
+        return {Error::too_short};
+    }
+    for (std::uint32_t i = 0; i < d.cell_count; ++i) {
+        if (const Error e = check_cell(d.cells[i]); e != Error::none) {
+            return {e, i};
+        }
+        for (std::uint32_t j = 0; j < i; ++j) {
+            if (std::strncmp(d.cells[i].name, d.cells[j].name, abi::name_size) == 0) {
+                return {Error::duplicate_name, i};
+            }
+        }
+    }
+    if (!fits(d.cells, d.cell_count)) {
+        return {Error::overcommitted};
+    }
+    return {};
+}
+
+const char* explain(Error e) {
+    switch (e) {
+#define SEPTUM_X(name, text) \
+    case Error::name:        \
+        return text;
+        SEPTUM_DESCRIPTION_ERRORS(SEPTUM_X)
+#undef SEPTUM_X
+    }
+    return "unknown error";
+}
+
+const char* error_name(Error e) {
+    switch (e) {
+#define SEPTUM_X(name, text) \
+    case Error::name:        \
+        return #name;
+        SEPTUM_DESCRIPTION_ERRORS(SEPTUM_X)
+#undef SEPTUM_X
+    }
+    return "unknown";
+}
+
+}  // namespace septum::roottask::system

@@ -1,0 +1,56 @@
+// Checks a system description (abi/system.hpp) before anything is built
+// from it. Portable: the root task runs it on the boot module, tools/sysgen
+// on what it compiled, and the host tests and fuzzer on anything.
+#pragma once
+
+#include <cstdint>
+
+#include "septum/abi/system.hpp"
+
+namespace septum::roottask::system {
+
+#define SEPTUM_DESCRIPTION_ERRORS(X)                                                         \
+    X(none, "the description is sound")                                                      \
+    X(too_short, "shorter than its header and cells")                                        \
+    X(bad_magic, "not a system description (magic)")                                         \
+    X(bad_version, "a version this root task does not read")                                 \
+    X(cell_count, "no cells, or more than the root task builds")                             \
+    X(name, "a cell name is empty, too long or not letters, digits, '-' and '_'")            \
+    X(duplicate_name, "two cells have the same name")                                        \
+    X(module_name, "a module name is empty, too long or holds a space or control character") \
+    X(image_kind, "the image kind is neither flat nor multiboot")                            \
+    X(guest_ram, "guest RAM is not a multiple of 4 KiB between 4 KiB and 2 MiB")             \
+    X(guest_entry, "a flat image's load address is not inside guest RAM below 1 MiB")        \
+    X(priority, "the priority is not between 1 and 254 (the root task has 255)")             \
+    X(budget, "the budget is not between 1 and the period, or the period not 1 to 1000")     \
+    X(resets, "more than 1000 resets")                                                       \
+    X(overcommitted, "the cells' budgets add up to more than the CPU")
+
+enum class Error : std::uint8_t {
+#define SEPTUM_X(name, text) name,
+    SEPTUM_DESCRIPTION_ERRORS(SEPTUM_X)
+#undef SEPTUM_X
+};
+
+struct Verdict {
+    Error error = Error::none;
+    std::uint32_t cell = 0;  // the cell the error is about, when it is about one
+};
+
+inline constexpr std::uint64_t max_period = 1000, max_resets = 1000;
+inline constexpr std::uint64_t max_guest_ram = std::uint64_t{2} << 20;
+
+// Checks `size` bytes at `bytes` (any alignment) as a SystemDescription.
+Verdict check(const void* bytes, std::uint64_t size);
+
+// Whether an error is about one cell (Verdict::cell says which).
+constexpr bool about_a_cell(Error e) {
+    return e != Error::none && e != Error::too_short && e != Error::bad_magic && e != Error::bad_version &&
+           e != Error::cell_count && e != Error::overcommitted;
+}
+
+// One sentence for an error.
+const char* explain(Error e);
+const char* error_name(Error e);
+
+}  // namespace septum::roottask::system

@@ -1,0 +1,131 @@
+#include "run.hpp"
+
+#include <cstring>
+
+#include "cell.hpp"
+#include "description.hpp"
+#include "monitor.hpp"
+#include "program.hpp"
+#include "septum/user/cpu.hpp"
+
+namespace septum::roottask::system {
+
+namespace {
+
+// A check name "system.cell.NAME" (names are checked: letters, digits,
+// '-' and '_', at most 15 characters).
+struct CheckName {
+    char text[40] = {};
+    CheckName(const char* prefix, const char* name) {
+        const std::size_t p = std::strlen(prefix);
+        const std::size_t n = std::strlen(name);
+        std::memcpy(text, prefix, p < sizeof(text) ? p : sizeof(text) - 1);
+        if (p + n < sizeof(text)) {
+            std::memcpy(text + p, name, n);
+        }
+    }
+};
+
+// The module whose boot-loader command line is exactly `name` (or `name`
+// followed by arguments).
+const abi::ModuleDescription* module_named(const abi::BootInfo& bi, const char* name) {
+    const std::size_t n = std::strlen(name);
+    for (std::uint64_t i = 0; i < bi.module_count && i < abi::max_modules; ++i) {
+        const char* m = bi.modules[i].name;
+        if (std::strncmp(m, name, n) == 0 && (m[n] == '\0' || m[n] == ' ')) {
+            return &bi.modules[i];
+        }
+    }
+    return nullptr;
+}
+
+CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
+    CellSpec s;
+    s.name = d.name;
+    s.vmm = module_named(bi, d.vmm_module);
+    s.image = module_named(bi, d.guest_module);
+    s.image_kind = d.image_kind;
+    s.guest_ram_pages = d.guest_ram_bytes / user::page_size;
+    s.guest_entry = d.guest_entry;
+    s.priority = static_cast<std::uint8_t>(d.priority);
+    s.budget = d.budget;
+    s.period = d.period;
+    s.max_resets = d.max_resets;
+    return s;
+}
+
+const char* outcome(const CellWatch& w) {
+    if (w.label == static_cast<std::uint64_t>(abi::CellReport::stopped)) {
+        return "stopped by its guest";
+    }
+    return w.label == static_cast<std::uint64_t>(abi::CellReport::failed) ? "stopped by its VMM" : "unknown report";
+}
+
+// What stays alive while the cells run.
+abi::SystemDescription description;
+Cell cells[max_cells];
+CellWatch watches[max_cells];
+
+}  // namespace
+
+void run(Env& env, const abi::ModuleDescription& module) {
+    Report& report = *env.report;
+    if (!user::cpu_has_vmx()) {
+        report.skip("system.cells", "no VT-x on this CPU (CPUID.1:ECX[5]=0): no cell can run");
+        return;
+    }
+    const Verdict v = check(reinterpret_cast<const void*>(module.address), module.size);
+    if (v.error != Error::none) {
+        if (about_a_cell(v.error)) {
+            report.fail("system.description", "{} bytes: cell {}: {} ({})", module.size, v.cell, explain(v.error),
+                        error_name(v.error));
+        } else {
+            report.fail("system.description", "{} bytes: {} ({})", module.size, explain(v.error), error_name(v.error));
+        }
+        return;
+    }
+    std::memcpy(&description, reinterpret_cast<const void*>(module.address), sizeof description);
+    report.pass("system.description", "{} bytes, {} cells", module.size, description.cell_count);
+    CellLink link;
+    if (!report.setup(make_link(env, link), "system.cells", "the root task's endpoint and notification")) {
+        return;
+    }
+    unsigned built = 0;
+    for (std::uint32_t i = 0; i < description.cell_count; ++i) {
+        const abi::CellDescription& d = description.cells[i];
+        const CellSpec spec = spec_of(d, *env.bi);
+        const CheckName name("system.cell.", d.name);
+        if (spec.vmm == nullptr || spec.image == nullptr) {
+            report.check(false, name.text, "boot module {} missing",
+                         spec.vmm == nullptr ? d.vmm_module : d.guest_module);
+            continue;
+        }
+        Cell& c = cells[built];
+        const Status s = build_cell(env, spec, link, built, c);
+        if (report.check(s == Status::ok, name.text,
+                         "{}: {} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} of {} ticks",
+                         user::status_name(s), c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024,
+                         c.bytes.guest_ram / 1024, d.priority, d.budget, d.period)) {
+            watches[built].cell = &c;
+            ++built;
+        }
+    }
+    user::Console& console = report.out();
+    Monitor monitor(link, watches, built, &console);
+    if (built == 0 || !report.setup(monitor.start(), "system.cells", "monitor")) {
+        return;
+    }
+    for (unsigned ended = 0; ended < built;) {
+        const int i = monitor.step();
+        if (i < 0) {
+            continue;
+        }
+        ++ended;
+        const CellWatch& w = watches[i];
+        const CheckName name("system.ended.", w.cell->name);
+        report.info(name.text, "{}, code {:x}; {} console bytes, {} lost{}", outcome(w), w.code, w.received, w.lost,
+                    w.misbehaved ? "; its console count misbehaved" : "");
+    }
+}
+
+}  // namespace septum::roottask::system
