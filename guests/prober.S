@@ -1,0 +1,109 @@
+// The prober guest: touches every I/O port and every MSR of the three
+// ranges CPUs define (0-0x1fff, 0x40000000-0x400000ff, 0xc0000000-0xc0001fff).
+// It reads every port, writes zero to every port but its debug-exit port
+// (0xf4-0xf7) and its UART, reads every MSR and writes back what it read. Its VMM must
+// answer each access - an unclaimed port reads all ones and drops writes,
+// an MSR outside the allow list raises #GP, which the guest's handler
+// counts and steps over - and must neither stop nor crash. At the end it
+// prints "probed, #GP NNNN\n" (the count, hex) and stops through the
+// debug-exit port with code 0x11.
+    .code16
+    .text
+    .global _start
+_start:
+    cld
+    xor %ax, %ax
+    mov %ax, %ds
+    mov %ax, %ss
+    mov $0x8000, %sp
+    movw $gp_handler, 13 * 4    // the real-mode IVT: #GP -> gp_handler
+    movw $0, 13 * 4 + 2
+
+    xor %dx, %dx                // every port, read
+1:  inb %dx, %al
+    inc %dx
+    jnz 1b
+
+2:  mov %dx, %ax                // every port but debug exit and UART, written
+    and $0xfffc, %ax
+    cmp $0xf4, %ax              // the debug-exit port's four bytes
+    je 3f
+    and $0xfff8, %ax
+    cmp $0x3f8, %ax
+    je 3f
+    xor %al, %al
+    outb %al, %dx
+3:  inc %dx
+    jnz 2b
+
+    mov $ranges, %si            // every MSR of each range: read, write back
+4:  mov (%si), %ecx
+    mov 4(%si), %bx
+    test %bx, %bx
+    jz 6f
+5:  xor %eax, %eax
+    xor %edx, %edx
+    rdmsr                       // a #GP skips it: eax:edx stay 0
+    wrmsr
+    inc %ecx
+    dec %bx
+    jnz 5b
+    add $8, %si
+    jmp 4b
+
+6:  mov $message, %si           // the report
+    call print
+    mov faults, %bx
+    mov $4, %cx
+7:  rol $4, %bx
+    mov %bl, %al
+    and $0xf, %al
+    add $'0', %al
+    cmp $'9', %al
+    jbe 8f
+    add $('a' - '9' - 1), %al
+8:  mov $0x3f8, %dx
+    outb %al, %dx
+    loop 7b
+    mov $'\n', %al
+    outb %al, %dx
+    mov $0xf4, %dx
+    mov $0x11, %al
+    outb %al, %dx
+9:  hlt
+    jmp 9b
+
+print:                          // the string at ds:si to the UART
+    mov $0x3f8, %dx
+1:  lodsb
+    test %al, %al
+    jz 2f
+    outb %al, %dx
+    jmp 1b
+2:  ret
+
+// #GP: count it and return past the two-byte RDMSR or WRMSR.
+gp_handler:
+    push %bp
+    mov %sp, %bp
+    addw $2, 2(%bp)
+    incw faults
+    pop %bp
+    iret
+
+    .balign 4
+ranges:                         // base, count
+    .long 0x00000000
+    .word 0x2000, 0
+    .long 0x40000000
+    .word 0x100, 0
+    .long 0xc0000000
+    .word 0x2000, 0
+    .long 0
+    .word 0, 0
+faults:
+    .word 0
+message:
+    .asciz "probed, #GP "
+
+    .section .note.GNU-stack, "", @progbits
