@@ -12,7 +12,8 @@
 //             register changes (the guest ran on in between)
 //   ...       whatever is left answers the handlers' callbacks
 //
-// After every exit the oracles run (oracles.cpp); a violation aborts.
+// After every exit the oracles run (oracles.cpp, and the device models'
+// in machine.cpp); a violation aborts.
 #pragma once
 
 #include <septum/abi/vcpu.hpp>
@@ -56,9 +57,9 @@ bool build_state(Source& source, Machine& m);
 // (which makes the machine implausible).
 std::uint32_t event_info(Source& source, Machine& m);
 
-// Why VM entry would refuse to inject event `info` with instruction length
-// `length` into a guest with `cr0`, or nullptr if it would not.
-const char* undeliverable(std::uint32_t info, std::uint32_t length, std::uint64_t cr0);
+// Whether the kernel's entry checks would let event `info` be injected into
+// a guest with `cr0` (an exit's event fields are in the same format).
+bool deliverable(std::uint32_t info, std::uint64_t cr0);
 
 // Common oracles, after every exit.
 void check_exit(const Machine& m, const Family& family, const abi::VcpuState& before, const vmm::Outcome& outcome);

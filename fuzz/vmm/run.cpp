@@ -57,8 +57,8 @@ abi::ExitInfo build_exit(Source& source, Machine& m, const Family& family) {
 void judge_recorded(Machine& m) {
     const abi::ExitInfo& e = m.page.exit;
     const std::uint64_t cr0 = m.page.state.cr0;
-    m.plausible = e.instruction_length <= 15 && undeliverable(e.idt_vectoring_info, 0, cr0) == nullptr &&
-                  undeliverable(e.interruption_info, 0, cr0) == nullptr &&
+    m.plausible = e.instruction_length <= 15 && deliverable(e.idt_vectoring_info, cr0) &&
+                  deliverable(e.interruption_info, cr0) &&
                   ((e.idt_vectoring_info & 0x80000000) == 0 || during_delivery_possible(e.reason & 0xffff));
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "control_registers.hpp"
 #include "msr.hpp"
 
 namespace septum::arch {
@@ -97,17 +98,5 @@ inline void halt() { asm volatile("hlt" ::: "memory"); }
         asm volatile("cli; hlt" ::: "memory");
     }
 }
-
-// CR0 and CR4 bits the kernel names (SDM Vol. 3 2.5).
-namespace cr0 {
-inline constexpr std::uint64_t mp = 1u << 1;
-inline constexpr std::uint64_t em = 1u << 2;
-inline constexpr std::uint64_t ne = 1u << 5;
-}  // namespace cr0
-namespace cr4 {
-inline constexpr std::uint64_t osfxsr = 1u << 9;
-inline constexpr std::uint64_t osxmmexcpt = 1u << 10;
-inline constexpr std::uint64_t vmxe = 1u << 13;
-}  // namespace cr4
 
 }  // namespace septum::arch

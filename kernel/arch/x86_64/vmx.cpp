@@ -2,6 +2,7 @@
 
 #include "cpu.hpp"
 #include "layout.hpp"
+#include "vcpu_filter.hpp"
 
 namespace septum::arch::vmx {
 
@@ -128,7 +129,7 @@ bool turn_on() {
 bool is_on() { return vmx_active; }
 std::uint32_t revision() { return vmcs_revision; }
 
-bool adjust_controls(std::uint32_t which_msr, std::uint32_t desired, std::uint32_t& out) {
+ControlLimits control_limits(std::uint32_t which_msr) {
     // With IA32_VMX_BASIC[55] the TRUE_* MSRs (0x48d-0x490) describe the
     // pin, proc, exit and entry controls more precisely.
     std::uint32_t msr = which_msr;
@@ -137,10 +138,12 @@ bool adjust_controls(std::uint32_t which_msr, std::uint32_t desired, std::uint32
         msr += 0xc;
     }
     const std::uint64_t value = rdmsr(static_cast<Msr>(msr));
-    const auto allowed0 = static_cast<std::uint32_t>(value);
-    const auto allowed1 = static_cast<std::uint32_t>(value >> 32);
-    out = (desired | allowed0) & allowed1;
-    return (out & desired) == desired;
+    return ControlLimits{static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value >> 32)};
+}
+
+bool adjust_controls(std::uint32_t which_msr, std::uint32_t desired, std::uint32_t& out) {
+    const ControlLimits limits = control_limits(which_msr);
+    return vcpu::adjust_control(desired, limits.allowed0, limits.allowed1, out);
 }
 
 FixedBits fixed_bits() {

@@ -50,6 +50,14 @@ bool turn_on();
 [[nodiscard]] bool is_on();
 [[nodiscard]] std::uint32_t revision();
 
+// The bits of a VM-execution control that must be 1 (allowed0) and may be
+// 1 (allowed1), from its capability MSR or, where IA32_VMX_BASIC[55] says
+// so, its TRUE_* MSR (SDM Vol. 3 A.3-A.5).
+struct ControlLimits {
+    std::uint32_t allowed0, allowed1;
+};
+ControlLimits control_limits(std::uint32_t which_msr);
+
 // A VM-execution control value: the desired bits, plus the bits the CPU
 // requires, if the CPU allows all desired bits (SDM Vol. 3 A.3-A.5);
 // false otherwise.
