@@ -114,6 +114,73 @@ void multiboot_cell(Env& env) {
                       watch.code, output_ok ? "" : "wrong: ", static_cast<const char*>(Shown(watch).text));
 }
 
+// Eight hex digits at `text`, or ~0 if they are not there.
+std::uint64_t hex8(const char* text) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) {
+        const char c = text[i];
+        const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) {
+            return ~std::uint64_t{0};
+        }
+        v = v << 4 | static_cast<std::uint64_t>(d);
+    }
+    return v;
+}
+
+void report_exit_figure(Env& env, const char* name, std::uint64_t full, std::uint64_t bare) {
+    if (bare == 0) {
+        env.report->info(name,
+                         "{} instructions per exit round trip with the VMM server's handlers; no bare figure "
+                         "to split it against",
+                         full);
+        return;
+    }
+    env.report->info(name,
+                     "{} instructions per exit round trip with the VMM server's handlers: kernel and a bare "
+                     "VMM loop {} (bench.vmx-*), the handlers and their run loop {}",
+                     full, bare, full > bare ? full - bare : 0);
+}
+
+// The exit round trips through the VMM server program and its real
+// handlers, timed by the guest itself (guests/exitbench.S), split against
+// the bare loop's figures of tests/vmx.cpp.
+void vmm_exit_bench(Env& env) {
+    const char* name = "bench.vmm-exits";
+    const abi::ModuleDescription* m[2] = {};
+    if (!cpu_has_vmx()) {
+        env.report->info(name, "not measured: no VT-x on this CPU");
+        return;
+    }
+    if (!find_modules(env, name, {"vmm-server", "guest-exitbench"}, m)) {
+        return;
+    }
+    CellLink link;
+    Cell cell;
+    CellWatch watch;
+    watch.cell = &cell;
+    Monitor monitor(link, &watch, 1, nullptr);
+    if (make_link(env, link) != Status::ok ||
+        build_cell(env, spec_of("exitbench", m[0], m[1]), link, 0, cell) != Status::ok ||
+        monitor.start() != Status::ok) {
+        env.report->info(name, "not measured: the cell could not be built");
+        return;
+    }
+    monitor.run_to_end();
+    // "cpuid XXXXXXXX io XXXXXXXX\n"
+    const bool shaped = reported(watch, abi::CellReport::stopped, 0x14) && watch.kept_length == 27 &&
+                        std::memcmp(watch.kept, "cpuid ", 6) == 0 && std::memcmp(watch.kept + 14, " io ", 4) == 0;
+    const std::uint64_t cpuid = shaped ? hex8(watch.kept + 6) : ~std::uint64_t{0};
+    const std::uint64_t io = shaped ? hex8(watch.kept + 18) : ~std::uint64_t{0};
+    if (cpuid == ~std::uint64_t{0} || io == ~std::uint64_t{0}) {
+        env.report->info(name, "not measured: the guest said \"{}\" (label {} code {:x})",
+                         static_cast<const char*>(Shown(watch).text), watch.label, watch.code);
+        return;
+    }
+    report_exit_figure(env, "bench.vmm-cpuid-exit", cpuid, bare_exits.cpuid);
+    report_exit_figure(env, "bench.vmm-io-exit", io, bare_exits.io);
+}
+
 // The heartbeat's ten beats, and the largest gap between two (TSC).
 struct Beats {
     bool all = false;
@@ -261,7 +328,7 @@ const TestCase group[] = {
     {"cell.hello-guest", hello_cell},           {"cell.multiboot-guest", multiboot_cell},
     {"cell.storm-beside-heartbeat", storm},     {"cell.walker-beside-heartbeat", walker},
     {"cell.restart-beside-heartbeat", restart}, {"cell.spin-beside-heartbeat", spin},
-    {"cell.prober-beside-heartbeat", prober},
+    {"cell.prober-beside-heartbeat", prober},   {"bench.vmm-exits", vmm_exit_bench},
 };
 
 }  // namespace

@@ -60,6 +60,8 @@ user::Message fault_reply(std::uint64_t rip, std::uint64_t label) {
     return rip != 0 ? user::message(label, {rip}) : user::message(label, {});
 }
 
+BareExitFigures bare_exits;
+
 bool skip_without_vmx(Env& env, const char* name) {
     if (user::cpu_has_vmx()) {
         return false;

@@ -83,6 +83,14 @@ bool check_cases(Env& env, const char* name, const ErrorCase (&cases)[n]) {
 // Page-fault error code bits (SDM Vol. 3 4.7).
 inline constexpr std::uint64_t pf_present = 1, pf_write = 2, pf_user = 4, pf_fetch = 0x10;
 
+// Exit round trips with a bare VMM loop (tests/vmx.cpp), against which the
+// VMM server's figures are split (tests/cell.cpp); 0 until measured.
+struct BareExitFigures {
+    std::uint64_t cpuid = 0;
+    std::uint64_t io = 0;
+};
+extern BareExitFigures bare_exits;
+
 using user::cpu_has_vmx;
 using user::rdtsc;
 

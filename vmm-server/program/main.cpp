@@ -131,9 +131,12 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     auto& page = *reinterpret_cast<abi::VcpuPage*>(info.state_page);
     vmm::Vcpu vcpu(page);
     page.state = guest.initial;
+    // Each exit brings back what its handler needs, no more (the kernel
+    // adds the table's entry for the exit's reason to the run's mask 0).
+    vmm::set_state_needed(page);
     std::uint64_t supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
     for (std::uint64_t resets = 0;;) {
-        const user::Reply r = run(supply, abi::vcpu_state::all & ~abi::vcpu_state::injection);
+        const user::Reply r = run(supply, 0);
         if (r.status != Status::ok) {
             report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());
         }

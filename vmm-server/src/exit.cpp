@@ -161,4 +161,29 @@ Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     return outcome;
 }
 
+std::uint64_t state_needed(std::uint32_t basic_reason) {
+    namespace vs = abi::vcpu_state;
+    // Every exit: the registers, RIP (skipped over) and RFLAGS, and the
+    // interruptibility state, which interrupt delivery reads after any exit.
+    constexpr std::uint64_t every = vs::gprs | vs::rsp_rip_rflags | vs::interruptibility;
+    switch (static_cast<abi::VmxExit>(basic_reason)) {
+        case abi::VmxExit::cpuid:
+            return every | vs::control;  // the policy reads CR4 (OSXSAVE)
+        case abi::VmxExit::hlt:
+            return every;
+        case abi::VmxExit::rdmsr:           // EFER and CR0; the FS and GS bases
+        case abi::VmxExit::wrmsr:           // (as RDMSR)
+        case abi::VmxExit::io_instruction:  // string I/O: segments, paging, CPL
+            return every | vs::control | vs::segments;
+        default:
+            return vs::all & ~vs::injection;
+    }
+}
+
+void set_state_needed(abi::VcpuPage& page) {
+    for (std::uint32_t r = 0; r < abi::want_table_size; ++r) {
+        page.want_by_reason[r] = static_cast<std::uint16_t>(state_needed(r));
+    }
+}
+
 }  // namespace septum::vmm

@@ -192,7 +192,10 @@ extern "C" [[noreturn]] void vmexit_dispatch(const arch::vcpu::GuestGprs*) {
     }
     abi::VcpuPage& page = state_page(v);
     arch::vcpu::store_exit(page.exit);
-    arch::vcpu::store(v, page.state, v.want_mask);
+    // The page is the VMM's: the table entry is read once, as a mask.
+    const std::uint64_t by_reason =
+        basic < abi::want_table_size ? *static_cast<volatile const std::uint16_t*>(&page.want_by_reason[basic]) : 0;
+    arch::vcpu::store(v, page.state, (v.want_mask | by_reason) & abi::vcpu_state::all);
     set_message_info(t, abi::MessageInfo{});
     set_status(t, Status::ok);
     // Nothing became ready while the guest ran (interrupts come as kept

@@ -36,11 +36,15 @@ public:
     [[nodiscard]] std::uint64_t read(Field field) const override { return vmread(field); }
 };
 
-// This processor's limits, from the VMX capability MSRs.
-EntryLimits entry_limits() {
+// This processor's limits, from the VMX capability MSRs, read once (at the
+// first VCPU's initialisation): they are constant, and reading six MSRs at
+// every run would be most of a short exit's cost.
+EntryLimits limits;
+
+void read_entry_limits() {
     const vmx::FixedBits fx = vmx::fixed_bits();
     const vmx::ControlLimits entry = vmx::control_limits(static_cast<std::uint32_t>(Msr::vmx_entry_ctls));
-    return EntryLimits{fx.cr0_fixed0, fx.cr0_fixed1, fx.cr4_fixed0, fx.cr4_fixed1, entry.allowed0, entry.allowed1};
+    limits = EntryLimits{fx.cr0_fixed0, fx.cr0_fixed1, fx.cr4_fixed0, fx.cr4_fixed1, entry.allowed0, entry.allowed1};
 }
 
 bool write_constant_host_state(const Vcpu& v);
@@ -58,6 +62,7 @@ std::uint32_t preemption_quantum() {
 }  // namespace
 
 Status initialise(Vcpu& v, std::uint64_t ept_root) {
+    read_entry_limits();
     std::uint32_t pin = 0, proc = 0, proc2 = 0, exit = 0;
     // The host's interrupts and NMIs exit whatever the guest masks, and the
     // preemption timer takes the CPU back from a guest that never exits
@@ -153,7 +158,7 @@ static_assert(offsetof(abi::VcpuState, r15) == offsetof(GuestGprs, r15) &&
 
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     CurrentVmcs vmcs;
-    return load_state(vmcs, entry_limits(), s, mask, v.xcr0);
+    return load_state(vmcs, limits, s, mask, v.xcr0);
 }
 
 void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {

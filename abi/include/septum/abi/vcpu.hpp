@@ -80,10 +80,20 @@ struct ExitInfo {
 // and the notification word is returned as the badge.
 inline constexpr std::uint32_t exit_reason_signal = 0x10000;
 
+// How much state an exit brings back depends on its reason (NOVA's
+// message transfer descriptor per exit portal): at an exit whose basic
+// reason is below want_table_size, the kernel stores the run's `want` mask
+// together with want_by_reason[reason]. A VMM asks for little on the
+// frequent exits its handlers answer from a few registers (CPUID, port
+// I/O) and for everything on the rest. The kernel reads an entry once, as
+// a mask of vcpu_state bits: no value can do harm.
+inline constexpr std::uint32_t want_table_size = 80;
+
 // The VCPU's state page.
 struct VcpuPage {
     VcpuState state;
     ExitInfo exit;
+    std::uint16_t want_by_reason[want_table_size];
 };
 static_assert(sizeof(VcpuPage) <= 4096, "the state page is one 4 KiB frame");
 

@@ -1,0 +1,50 @@
+// What the VMM asks the kernel for at each exit (state_needed): the short
+// lists still hold what their handlers read and edit, and everything else
+// brings the whole state.
+#include <gtest/gtest.h>
+
+#include <septum/abi/vmx_exit.hpp>
+#include <septum/vmm/exit.hpp>
+
+namespace septum::vmm {
+namespace {
+
+namespace vs = abi::vcpu_state;
+constexpr std::uint64_t everything = vs::all & ~vs::injection;
+constexpr std::uint64_t every_exit = vs::gprs | vs::rsp_rip_rflags | vs::interruptibility;
+
+std::uint64_t needed(abi::VmxExit r) { return state_needed(static_cast<std::uint32_t>(r)); }
+
+TEST(StateNeeded, EveryExitBringsRegistersAndInterruptibility) {
+    for (std::uint32_t r = 0; r < 0x10000; ++r) {
+        ASSERT_EQ(state_needed(r) & every_exit, every_exit) << r;
+        ASSERT_EQ(state_needed(r) & vs::injection, 0u) << r;  // supply-only
+    }
+}
+
+TEST(StateNeeded, ShortListsHoldWhatTheirHandlersUse) {
+    EXPECT_NE(needed(abi::VmxExit::cpuid) & vs::control, 0u);  // CR4.OSXSAVE
+    for (const auto r : {abi::VmxExit::rdmsr, abi::VmxExit::wrmsr, abi::VmxExit::io_instruction}) {
+        EXPECT_EQ(needed(r) & (vs::control | vs::segments), vs::control | vs::segments);
+    }
+}
+
+TEST(StateNeeded, EverythingElseBringsAll) {
+    for (const auto r : {abi::VmxExit::ept_violation, abi::VmxExit::cr_access, abi::VmxExit::triple_fault,
+                         abi::VmxExit::exception_or_nmi, abi::VmxExit::vmcall, abi::VmxExit::xsetbv}) {
+        EXPECT_EQ(needed(r), everything);
+    }
+    EXPECT_EQ(state_needed(abi::max_known_vmx_exit + 1), everything);
+    EXPECT_EQ(state_needed(0xffff), everything);
+}
+
+TEST(StateNeeded, TheTableMatches) {
+    abi::VcpuPage page{};
+    set_state_needed(page);
+    for (std::uint32_t r = 0; r < abi::want_table_size; ++r) {
+        EXPECT_EQ(page.want_by_reason[r], state_needed(r)) << r;
+    }
+}
+
+}  // namespace
+}  // namespace septum::vmm
