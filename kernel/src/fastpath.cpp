@@ -33,12 +33,24 @@ caps::Slot* one_level_lookup(const Tcb& t, std::uint64_t raw_cptr) {
 
 bool has(const caps::Capability& c, Rights r) { return caps::is_subset(r, c.rights); }
 
-// Copies the register part of a message (length <= 4, no capabilities).
+// Copies the register part of a message (length <= 4, no capabilities):
+// exactly its words, as the general path does. The receiver's other
+// registers keep its own values; copying all four would hand it whatever
+// the sender left in registers beyond its message.
 void copy_registers(const Tcb& from, Tcb& to, std::uint64_t info, std::uint64_t badge) {
-    to.context.rdx = from.context.rdx;
-    to.context.r8 = from.context.r8;
-    to.context.r9 = from.context.r9;
-    to.context.r10 = from.context.r10;
+    const unsigned length = abi::MessageInfo::decode(info).length;
+    if (length > 0) {
+        to.context.rdx = from.context.rdx;
+    }
+    if (length > 1) {
+        to.context.r8 = from.context.r8;
+    }
+    if (length > 2) {
+        to.context.r9 = from.context.r9;
+    }
+    if (length > 3) {
+        to.context.r10 = from.context.r10;
+    }
     to.context.rsi = info;
     to.context.rdi = badge;
     to.context.rax = static_cast<std::uint64_t>(Status::ok);

@@ -78,6 +78,35 @@ TEST_F(KernelCore, CallAndReplyRecvCarryMessageAndBadge) {
     EXPECT_EQ(reply.mr[0], 333u);
 }
 
+// The fast path delivers exactly the message's words, as the general path
+// does: registers beyond the length keep the receiver's own values and
+// never carry the sender's (found by the separation checker).
+TEST_F(KernelCore, FastPathCopiesOnlyTheMessageWords) {
+    Tcb& server = running();
+    sys.syscall(server, Syscall::recv, slot_endpoint, MessageInfo{}, {0, 0, 0xaaaa, 0xbbbb});
+    ASSERT_EQ(server.state, ThreadState::blocked_recv);
+    Tcb& client = running();
+    ASSERT_EQ(sys.syscall(client, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),
+                          {slot_endpoint, 64, first_free_slot, 64, 0x1f, 7})
+                  .status,
+              Status::ok);
+    sys.syscall(client, Syscall::call, first_free_slot, MessageInfo{5, 1, 0}, {1, 0x5ec1, 0x5ec2, 0x5ec3});
+    ASSERT_EQ(client.state, ThreadState::blocked_reply);
+    auto got = SimSystem::result_of(server);
+    EXPECT_EQ(got.mr[0], 1u);
+    EXPECT_EQ(got.mr[1], 0u);
+    EXPECT_EQ(got.mr[2], 0xaaaau);
+    EXPECT_EQ(got.mr[3], 0xbbbbu);
+    // The reply, one word, leaves the client's other registers its own.
+    ASSERT_EQ(&running(), &server);
+    sys.syscall(server, Syscall::reply_recv, slot_endpoint, MessageInfo{0, 1, 0}, {9, 0x5ec4, 0x5ec5, 0x5ec6});
+    auto reply = SimSystem::result_of(client);
+    EXPECT_EQ(reply.mr[0], 9u);
+    EXPECT_EQ(reply.mr[1], 0x5ec1u);
+    EXPECT_EQ(reply.mr[2], 0x5ec2u);
+    EXPECT_EQ(reply.mr[3], 0x5ec3u);
+}
+
 TEST_F(KernelCore, MintCannotAddRightsOrRebadge) {
     Tcb& t = running();
     ASSERT_EQ(sys.syscall(t, Syscall::call, slot_cnode, label(Invocation::cnode_mint, 6),

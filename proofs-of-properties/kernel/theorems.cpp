@@ -1,0 +1,237 @@
+#include "theorems.hpp"
+
+#include <set>
+#include <sstream>
+
+#include "septum/caps/object_kind.hpp"
+
+namespace septum::kernel::proofs {
+
+namespace {
+constexpr std::uint8_t right_write = 2;
+constexpr std::uint64_t endpoint_bytes = 16;
+constexpr std::uint64_t frame_bytes = 0x1000;
+
+std::string hex(std::uint64_t v) {
+    std::ostringstream o;
+    o << std::hex << "0x" << v;
+    return o.str();
+}
+}  // namespace
+
+Theorems::Theorems(const Description& d, const Placement& p) : d_(d), p_(p), allowed_(d.cells) {
+    for (unsigned c = 0; c < d.cells; ++c) {
+        const std::uint64_t base = p.cells[c].data_frame;
+        allowed_[c].push_back({base, base + region_bytes});
+    }
+    for (unsigned i = 0; i < d.channels.size(); ++i) {
+        const std::uint64_t ep = p.channel_endpoints[i];
+        allowed_[d.channels[i].from].push_back({ep, ep + endpoint_bytes});
+        allowed_[d.channels[i].to].push_back({ep, ep + endpoint_bytes});
+    }
+    for (const SharedFrame& f : d.shared) {
+        const std::uint64_t frame = p.cells[f.owner].offered_frame;
+        allowed_[f.peer].push_back({frame, frame + frame_bytes});
+    }
+    // Over a channel with grant, whatever the sender may hold may pass.
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const Channel& ch : d.channels) {
+            if (!ch.grant) {
+                continue;
+            }
+            for (const auto& range : std::vector(allowed_[ch.from])) {
+                bool known = false;
+                for (const auto& r : allowed_[ch.to]) {
+                    known = known || r == range;
+                }
+                if (!known) {
+                    allowed_[ch.to].push_back(range);
+                    grew = true;
+                }
+            }
+        }
+    }
+}
+
+int Theorems::cell_of_location(const CapLocation& where) const {
+    for (unsigned c = 0; c < d_.cells; ++c) {
+        const CellPlacement& cp = p_.cells[c];
+        if (where.first == cp.cnode || where.first == cp.tcb[0] || where.first == cp.tcb[1]) {
+            return static_cast<int>(c);
+        }
+    }
+    return -1;
+}
+
+bool Theorems::allowed(unsigned cell, std::uint64_t object) const {
+    for (const auto& [lo, hi] : allowed_[cell]) {
+        if (object >= lo && object < hi) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Theorems::holds(const View& v, unsigned cell, std::uint64_t object, std::uint8_t rights) const {
+    for (const auto& [where, cap] : v.caps) {
+        if (cell_of_location(where) == static_cast<int>(cell) && cap.object == object &&
+            (cap.rights & rights) == rights) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string Theorems::confinement(const View& v) const {
+    for (const auto& [where, cap] : v.caps) {
+        const int cell = cell_of_location(where);
+        if (cell >= 0 && !allowed(static_cast<unsigned>(cell), cap.object)) {
+            return "cell " + std::to_string(cell) + " holds a capability (kind " + std::to_string(cap.kind) + ") to " +
+                   hex(cap.object) + ", which no declaration lets it have";
+        }
+    }
+    return "";
+}
+
+std::string Theorems::integrity(const StepRecord& s) const {
+    const int x = cell_of_thread(s.actor);
+    // Memory: a frame's words change only under a write capability of the actor's cell.
+    for (const auto& [frame, words] : s.before.memory) {
+        auto after = s.after.memory.find(frame);
+        if (after == s.after.memory.end() || after->second == words) {
+            continue;
+        }
+        if (x < 0) {
+            return "frame " + hex(frame) + " changed on a timer tick";
+        }
+        if (!holds(s.before, static_cast<unsigned>(x), frame, right_write)) {
+            return "cell " + std::to_string(x) + " changed frame " + hex(frame) + " without a capability to write it";
+        }
+    }
+    if (x < 0) {
+        return s.before.caps == s.after.caps ? "" : "capabilities changed on a timer tick";
+    }
+    for (unsigned y = 0; y < d_.cells; ++y) {
+        if (y != static_cast<unsigned>(x)) {
+            std::string v = other_cell_unchanged(s, static_cast<unsigned>(x), y);
+            if (!v.empty()) {
+                return v;
+            }
+        }
+    }
+    return "";
+}
+
+// What cell x's step may do to cell y: nothing at all unless x holds a
+// capability to an object y holds one to, or x's thread answers y's call;
+// even then y loses only capabilities to objects x holds, and gains one
+// only over a channel from x to y declared with grant.
+std::string Theorems::other_cell_unchanged(const StepRecord& s, unsigned x, unsigned y) const {
+    std::set<std::uint64_t> held_by_x;
+    for (const auto& [where, cap] : s.before.caps) {
+        if (cell_of_location(where) == static_cast<int>(x)) {
+            held_by_x.insert(cap.object);
+        }
+    }
+    bool linked = false;
+    for (const auto& [where, cap] : s.before.caps) {
+        linked = linked || (cell_of_location(where) == static_cast<int>(y) && held_by_x.count(cap.object) != 0);
+    }
+    const int caller = s.before.threads[static_cast<unsigned>(s.actor)].caller;
+    linked = linked || cell_of_thread(caller) == static_cast<int>(y);
+    const std::string who = "cell " + std::to_string(x) + "'s step ";
+    auto slice = [&](const View& v) {
+        std::map<CapLocation, CapView> caps;
+        for (const auto& [where, cap] : v.caps) {
+            if (cell_of_location(where) == static_cast<int>(y)) {
+                caps[where] = cap;
+            }
+        }
+        return caps;
+    };
+    const auto before = slice(s.before), after = slice(s.after);
+    if (!linked) {
+        for (unsigned t = 0; t < threads_per_cell; ++t) {
+            const unsigned i = y * threads_per_cell + t;
+            if (!(s.before.threads[i] == s.after.threads[i])) {
+                return who + "changed thread " + std::to_string(i) + " of cell " + std::to_string(y) +
+                       ", with which it shares nothing";
+            }
+        }
+        if (before != after) {
+            return who + "changed the capabilities of cell " + std::to_string(y) + ", with which it shares nothing";
+        }
+        return "";
+    }
+    for (const auto& [where, cap] : before) {
+        auto it = after.find(where);
+        if ((it == after.end() || !(it->second == cap)) && held_by_x.count(cap.object) == 0) {
+            return who + "took or changed a capability of cell " + std::to_string(y) + " to " + hex(cap.object) +
+                   ", an object it holds no capability to";
+        }
+    }
+    bool granting = false;
+    const Action& a = s.action;
+    for (const Channel& ch : d_.channels) {
+        granting = granting || (a.kind == Action::Kind::syscall && a.cptr == slot::channel_out && ch.from == x &&
+                                ch.to == y && ch.grant);
+    }
+    for (const auto& [where, cap] : after) {
+        if (before.count(where) == 0 && !granting) {
+            return who + "gave cell " + std::to_string(y) + " a capability to " + hex(cap.object) +
+                   " outside a channel declared with grant";
+        }
+    }
+    return "";
+}
+
+std::string Theorems::cpu_isolation(int ran, std::uint64_t tick) {
+    if (ran < 0) {
+        return "";
+    }
+    const ThreadConfig& c = d_.threads[static_cast<unsigned>(ran) / threads_per_cell][ran % threads_per_cell];
+    if (c.period == 0) {
+        return "";
+    }
+    const std::uint64_t window = tick / c.period;
+    const std::uint64_t got = ++ticks_in_window_[{ran, window}];
+    if (got > c.budget) {
+        return "thread " + std::to_string(ran) + " received " + std::to_string(got) + " ticks in period " +
+               std::to_string(window) + " (ticks " + std::to_string(window * c.period) + ".." +
+               std::to_string(window * c.period + c.period - 1) + "), more than its budget of " +
+               std::to_string(c.budget);
+    }
+    return "";
+}
+
+std::string observe(const View& v, const Theorems& t, unsigned cell, int actor, std::uint64_t loaded) {
+    std::ostringstream o;
+    o << "run " << (t.cell_of_thread(v.running) == static_cast<int>(cell) ? v.running : -1);
+    if (t.cell_of_thread(actor) == static_cast<int>(cell)) {
+        o << " loaded " << loaded;
+    }
+    for (unsigned i = 0; i < v.threads.size(); ++i) {
+        if (t.cell_of_thread(static_cast<int>(i)) == static_cast<int>(cell)) {
+            const ThreadView& th = v.threads[i];
+            o << " | t" << i << " " << unsigned{th.state};
+            for (std::uint64_t r : th.regs) {
+                o << " " << r;
+            }
+        }
+    }
+    for (const auto& [where, cap] : v.caps) {
+        if (t.cell_of_location(where) == static_cast<int>(cell)) {
+            o << " | " << where.second << ":" << unsigned{cap.kind} << "," << cap.object << "," << unsigned{cap.rights}
+              << "," << cap.badge << "," << cap.mapped_address;
+            if (cap.kind == static_cast<std::uint8_t>(caps::ObjectKind::frame_4k)) {
+                for (std::uint64_t w : v.memory.at(cap.object)) {
+                    o << " " << w;
+                }
+            }
+        }
+    }
+    return o.str();
+}
+
+}  // namespace septum::kernel::proofs
