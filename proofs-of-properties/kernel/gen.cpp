@@ -17,12 +17,10 @@ T pick(Random& rng, const std::vector<T>& from) {
 
 unsigned below(Random& rng, unsigned n) { return std::uniform_int_distribution<unsigned>(0, n - 1)(rng); }
 
-const std::vector<std::uint64_t> ipc_targets = {slot::endpoint,    slot::notification,
-                                                slot::channel_out, slot::channel_in,
-                                                slot::channel_out, slot::channel_in,
-                                                slot::first_free,  slot::first_free + 1,
-                                                slot::data_frame,  0,
-                                                slot::vspace,      1u << 6};
+const std::vector<std::uint64_t> ipc_targets = {
+    slot::endpoint,    slot::endpoint,   slot::endpoint,   slot::notification,   slot::channel_out, slot::channel_in,
+    slot::channel_out, slot::channel_in, slot::first_free, slot::first_free + 1, slot::data_frame,  0,
+    slot::vspace,      1u << 6};
 const std::vector<std::uint64_t> cap_slots = {
     slot::endpoint,   slot::notification,   slot::data_frame,     slot::channel_out,   slot::channel_in,
     slot::peer_frame, slot::offered_frame,  slot::ipc_buffer,     slot::untyped,       slot::cnode,
@@ -88,8 +86,9 @@ Action random_invocation(Random& rng) {
             static const std::vector<std::uint64_t> kinds = {
                 kind_number(caps::ObjectKind::endpoint), kind_number(caps::ObjectKind::notification),
                 kind_number(caps::ObjectKind::frame_4k), kind_number(caps::ObjectKind::frame_4k)};
+            static const std::vector<std::uint64_t> counts = {1, 1, 2, 4};
             return invocation(slot::untyped, Invocation::untyped_retype,
-                              {pick(rng, kinds), 0, slot::cnode, pick(rng, free_slots), 1});
+                              {pick(rng, kinds), 0, slot::cnode, pick(rng, free_slots), pick(rng, counts)});
         }
         case 5:
         case 6: {
@@ -170,9 +169,14 @@ std::vector<Action> small_alphabet() {
         invocation(slot::cnode, Invocation::cnode_delete, {slot::peer_frame, 64}),
         invocation(slot::cnode, Invocation::cnode_revoke, {slot::offered_frame, 64}),
         invocation(slot::cnode, Invocation::cnode_mint, {slot::peer_frame, 64, slot::first_free, 64, 0x3, 0}),
+        // Four frames fill the Untyped; one more must not fit.
         invocation(slot::untyped, Invocation::untyped_retype,
-                   {static_cast<std::uint64_t>(caps::ObjectKind::frame_4k), 0, slot::cnode, slot::first_free, 1}),
+                   {static_cast<std::uint64_t>(caps::ObjectKind::frame_4k), 0, slot::cnode, slot::first_free, 4}),
+        invocation(slot::untyped, Invocation::untyped_retype,
+                   {static_cast<std::uint64_t>(caps::ObjectKind::frame_4k), 0, slot::cnode, slot::first_free + 4, 1}),
         invocation(slot::peer_frame, Invocation::frame_map, {slot::vspace, va::spare0, 0x3}),
+        invocation(slot::first_free, Invocation::frame_map, {slot::vspace, va::spare0, 0x3}),
+        ipc(Syscall::reply_recv, slot::endpoint, 1, 0x98),
         memory(true, va::peer, 0, 0x5e),
         memory(true, va::spare0, 1, 0x5f),
         memory(false, va::peer, 0),

@@ -8,9 +8,19 @@
 namespace septum::kernel::proofs {
 
 namespace {
-constexpr std::uint8_t right_write = 2;
+constexpr std::uint8_t right_read = 1, right_write = 2, right_grant = 4, right_grant_reply = 8, all_rights = 0x1f;
 constexpr std::uint64_t endpoint_bytes = 16;
 constexpr std::uint64_t frame_bytes = 0x1000;
+
+template <typename Range>
+bool covered(const std::vector<Range>& ranges, const Range& r) {
+    for (const Range& have : ranges) {
+        if (have.lo == r.lo && have.hi == r.hi && (r.rights & ~have.rights) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 std::string hex(std::uint64_t v) {
     std::ostringstream o;
@@ -22,16 +32,19 @@ std::string hex(std::uint64_t v) {
 Theorems::Theorems(const Description& d, const Placement& p) : d_(d), p_(p), allowed_(d.cells) {
     for (unsigned c = 0; c < d.cells; ++c) {
         const std::uint64_t base = p.cells[c].data_frame;
-        allowed_[c].push_back({base, base + region_bytes});
+        allowed_[c].push_back({base, base + region_bytes, all_rights});
     }
     for (unsigned i = 0; i < d.channels.size(); ++i) {
+        const Channel& ch = d.channels[i];
         const std::uint64_t ep = p.channel_endpoints[i];
-        allowed_[d.channels[i].from].push_back({ep, ep + endpoint_bytes});
-        allowed_[d.channels[i].to].push_back({ep, ep + endpoint_bytes});
+        const auto send = static_cast<std::uint8_t>(right_write | right_grant_reply | (ch.grant ? right_grant : 0));
+        allowed_[ch.from].push_back({ep, ep + endpoint_bytes, send});
+        allowed_[ch.to].push_back({ep, ep + endpoint_bytes, right_read});
     }
     for (const SharedFrame& f : d.shared) {
         const std::uint64_t frame = p.cells[f.owner].offered_frame;
-        allowed_[f.peer].push_back({frame, frame + frame_bytes});
+        const auto rights = static_cast<std::uint8_t>(right_read | (f.writable ? right_write : 0));
+        allowed_[f.peer].push_back({frame, frame + frame_bytes, rights});
     }
     // Over a channel with grant, whatever the sender may hold may pass.
     for (bool grew = true; grew;) {
@@ -40,12 +53,8 @@ Theorems::Theorems(const Description& d, const Placement& p) : d_(d), p_(p), all
             if (!ch.grant) {
                 continue;
             }
-            for (const auto& range : std::vector(allowed_[ch.from])) {
-                bool known = false;
-                for (const auto& r : allowed_[ch.to]) {
-                    known = known || r == range;
-                }
-                if (!known) {
+            for (const Range& range : std::vector(allowed_[ch.from])) {
+                if (!covered(allowed_[ch.to], range)) {
                     allowed_[ch.to].push_back(range);
                     grew = true;
                 }
@@ -64,9 +73,9 @@ int Theorems::cell_of_location(const CapLocation& where) const {
     return -1;
 }
 
-bool Theorems::allowed(unsigned cell, std::uint64_t object) const {
-    for (const auto& [lo, hi] : allowed_[cell]) {
-        if (object >= lo && object < hi) {
+bool Theorems::allowed(unsigned cell, std::uint64_t object, std::uint8_t rights) const {
+    for (const Range& r : allowed_[cell]) {
+        if (object >= r.lo && object < r.hi && (rights & ~r.rights) == 0) {
             return true;
         }
     }
@@ -86,9 +95,10 @@ bool Theorems::holds(const View& v, unsigned cell, std::uint64_t object, std::ui
 std::string Theorems::confinement(const View& v) const {
     for (const auto& [where, cap] : v.caps) {
         const int cell = cell_of_location(where);
-        if (cell >= 0 && !allowed(static_cast<unsigned>(cell), cap.object)) {
-            return "cell " + std::to_string(cell) + " holds a capability (kind " + std::to_string(cap.kind) + ") to " +
-                   hex(cap.object) + ", which no declaration lets it have";
+        if (cell >= 0 && !allowed(static_cast<unsigned>(cell), cap.object, cap.rights)) {
+            return "cell " + std::to_string(cell) + " holds a capability (kind " + std::to_string(cap.kind) +
+                   ", rights " + std::to_string(cap.rights) + ") to " + hex(cap.object) +
+                   ", which no declaration lets it have";
         }
     }
     return "";

@@ -8,7 +8,8 @@
 //                    another only over a declared channel with grant
 //   confinement      every capability a cell holds names an object of its
 //                    own region, or one the system description shares with
-//                    it, directly or over channels with grant
+//                    it (with no more rights than declared), directly or
+//                    over channels with grant
 //   cpu isolation    no thread receives more timer ticks in a period than
 //                    its SchedContext's budget
 //   confidentiality  (separation.cpp) two runs that differ only in cell 0's
@@ -47,14 +48,19 @@ public:
     [[nodiscard]] int cell_of_location(const CapLocation& where) const;
 
 private:
-    [[nodiscard]] bool allowed(unsigned cell, std::uint64_t object) const;
+    [[nodiscard]] bool allowed(unsigned cell, std::uint64_t object, std::uint8_t rights) const;
     [[nodiscard]] bool holds(const View& v, unsigned cell, std::uint64_t object, std::uint8_t rights) const;
     [[nodiscard]] std::string other_cell_unchanged(const StepRecord& s, unsigned x, unsigned y) const;
 
     const Description& d_;
     const Placement& p_;
-    // Per cell: the physical ranges its capabilities may name.
-    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> allowed_;
+    // Per cell: the physical ranges its capabilities may name, and the
+    // rights they may carry there.
+    struct Range {
+        std::uint64_t lo, hi;
+        std::uint8_t rights;
+    };
+    std::vector<std::vector<Range>> allowed_;
     std::map<std::pair<int, std::uint64_t>, std::uint64_t> ticks_in_window_;
 };
 

@@ -85,6 +85,30 @@ TEST_F(ExitTest, InterruptWindowLetsThePendingInterruptIn) {
     EXPECT_EQ((page.state.inject_info >> 8) & 7, 0u);  // external interrupt
 }
 
+// An interrupt that cannot go in because another event is being injected
+// asks for a window, which opens once that event is delivered.
+TEST_F(ExitTest, InterruptBehindAnInjectedEventAsksForAWindow) {
+    guest.raise_interrupt(0x30);
+    page.state.rflags |= x86::rflags::if_;
+    page.state.rcx = 0x1d9;  // an MSR not on the list: #GP goes in first
+    EXPECT_EQ(run(VmxExit::rdmsr), Outcome::resume());
+    EXPECT_TRUE(injected_gp());
+    EXPECT_TRUE(guest.interrupt_pending());
+    EXPECT_TRUE(vcpu.interrupt_window_wanted());
+}
+
+// Two pending interrupts: one goes in, and a window is asked for the other.
+TEST_F(ExitTest, SecondPendingInterruptAsksForAWindow) {
+    guest.raise_interrupt(0x30);
+    guest.raise_interrupt(0x31);
+    page.state.rflags |= x86::rflags::if_;
+    set_exit(abi::exit_reason_signal);
+    EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::resume());
+    EXPECT_TRUE(injected());
+    EXPECT_TRUE(guest.interrupt_pending());
+    EXPECT_TRUE(vcpu.interrupt_window_wanted());
+}
+
 TEST_F(ExitTest, SignalDeliversPendingInterrupts) {
     guest.raise_interrupt(0x30);
     page.state.rflags |= x86::rflags::if_;

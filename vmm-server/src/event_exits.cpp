@@ -53,12 +53,16 @@ Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
         const auto vector = static_cast<std::uint8_t>(next);
         vcpu.inject_external_interrupt(vector);
         guest.acknowledge(vector);
+        // More waiting: exit again once this one is in, rather than when
+        // the guest next makes an exit of its own.
+        vcpu.want_interrupt_window(guest.interrupt_pending());
         return Outcome::resume();  // a halted guest wakes for it
     }
     // Blocked for now: exit again as soon as it is not (SDM Vol. 3C 26.7.5).
-    if (!vcpu.event_pending()) {
-        vcpu.want_interrupt_window(true);
-    }
+    // Also when another event goes in first: the window opens after it, and
+    // without one the interrupt would wait for an exit the guest may never
+    // make (found by the Promela model, proofs-of-properties/promela).
+    vcpu.want_interrupt_window(true);
     return outcome;
 }
 
