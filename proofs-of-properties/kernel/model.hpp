@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "septum/abi/syscall.hpp"
+#include "septum/caps/rights.hpp"
 #include "septum/caps/status.hpp"
 
 namespace septum::kernel::proofs {
@@ -44,6 +45,15 @@ inline constexpr std::uint64_t offered_frame = 17;  // a frame of this cell it m
 inline constexpr std::uint64_t first_free = 18;
 inline constexpr std::uint64_t count = 32;
 }  // namespace slot
+
+// Rights as the bits of caps::Rights, as views and the specification hold them.
+namespace right {
+inline constexpr std::uint8_t read = static_cast<std::uint8_t>(caps::Rights::read);
+inline constexpr std::uint8_t write = static_cast<std::uint8_t>(caps::Rights::write);
+inline constexpr std::uint8_t grant = static_cast<std::uint8_t>(caps::Rights::grant);
+inline constexpr std::uint8_t grant_reply = static_cast<std::uint8_t>(caps::Rights::grant_reply);
+inline constexpr std::uint8_t all = static_cast<std::uint8_t>(caps::Rights::all);
+}  // namespace right
 
 // Virtual addresses of every cell (one page table covers [0, 2 MiB)).
 namespace va {
@@ -96,6 +106,18 @@ struct Description {
     [[nodiscard]] unsigned thread_count() const { return cells * threads_per_cell; }
     [[nodiscard]] std::string describe() const;
 };
+
+// The rights and badges of the capabilities the system gives a cell.
+inline constexpr std::uint8_t own_endpoint_rights = right::read | right::write | right::grant | right::grant_reply;
+inline constexpr std::uint8_t own_notification_rights = right::read | right::write;
+inline constexpr std::uint8_t channel_receive_rights = right::read;
+inline std::uint8_t channel_send_rights(const Channel& ch) {
+    return static_cast<std::uint8_t>(right::write | right::grant_reply | (ch.grant ? right::grant : 0));
+}
+inline std::uint8_t shared_frame_rights(const SharedFrame& f) {
+    return static_cast<std::uint8_t>(right::read | (f.writable ? right::write : 0));
+}
+inline std::uint64_t channel_badge(unsigned index) { return 0xc0 + index; }
 
 // The badge the system gives cell c's Endpoint (or, with notification,
 // Notification) capability.

@@ -145,8 +145,9 @@ void RealSystem::build_cell(unsigned c) {
     caps::Slot& ntfn = root_slot(next_root_slot_++);
     p.endpoint = place(ep, ObjectKind::endpoint, base + offset::endpoint, 4);
     p.notification = place(ntfn, ObjectKind::notification, base + offset::notification, 5);
-    (void)k.authority.mint(ep, cell_slot(c, slot::endpoint), 0xf, own_badge(description_, c, false));
-    (void)k.authority.mint(ntfn, cell_slot(c, slot::notification), 0x3, own_badge(description_, c, true));
+    (void)k.authority.mint(ep, cell_slot(c, slot::endpoint), own_endpoint_rights, own_badge(description_, c, false));
+    (void)k.authority.mint(ntfn, cell_slot(c, slot::notification), own_notification_rights,
+                           own_badge(description_, c, true));
     for (unsigned i = 0; i < threads_per_cell; ++i) {
         p.tcb[i] = place(cell_slot(c, slot::tcb + i), ObjectKind::tcb, base + offset::tcb + 0x800 * i, 11);
         p.ipc_buffer[i] =
@@ -184,13 +185,13 @@ void RealSystem::share() {
     for (unsigned i = 0; i < description_.channels.size(); ++i) {
         const Channel& ch = description_.channels[i];
         caps::Slot& original = root_slot(1 + i);
-        const std::uint64_t send_rights = 0x2 | 0x8 | (ch.grant ? 0x4 : 0);
-        (void)k.authority.mint(original, cell_slot(ch.from, slot::channel_out), send_rights, 0xc0 + i);
-        (void)k.authority.mint(original, cell_slot(ch.to, slot::channel_in), 0x1, 0);
+        (void)k.authority.mint(original, cell_slot(ch.from, slot::channel_out), channel_send_rights(ch),
+                               channel_badge(i));
+        (void)k.authority.mint(original, cell_slot(ch.to, slot::channel_in), channel_receive_rights, 0);
     }
     for (const SharedFrame& f : description_.shared) {
         (void)k.authority.mint(cell_slot(f.owner, slot::offered_frame), cell_slot(f.peer, slot::peer_frame),
-                               f.writable ? 0x3 : 0x1, 0);
+                               shared_frame_rights(f), 0);
         map(f.peer, slot::peer_frame, va::peer, f.writable);
     }
 }

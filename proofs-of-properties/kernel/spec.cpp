@@ -56,8 +56,8 @@ Spec::Spec(const Description& d, const Placement& p) {
         initial(ntfn, ObjectKind::notification, cp.notification, 5);
         endpoints_[cp.endpoint];
         notifications_[cp.notification];
-        derived(ep, at(slot::endpoint), 0xf, own_badge(d, c, false));
-        derived(ntfn, at(slot::notification), 0x3, own_badge(d, c, true));
+        derived(ep, at(slot::endpoint), own_endpoint_rights, own_badge(d, c, false));
+        derived(ntfn, at(slot::notification), own_notification_rights, own_badge(d, c, true));
         for (unsigned i = 0; i < threads_per_cell; ++i) {
             initial(at(slot::tcb + i), ObjectKind::tcb, cp.tcb[i], 11);
             initial(at(slot::ipc_buffer + i), ObjectKind::frame_4k, cp.ipc_buffer[i], 12);
@@ -85,13 +85,12 @@ Spec::Spec(const Description& d, const Placement& p) {
     for (unsigned i = 0; i < d.channels.size(); ++i) {
         const Channel& ch = d.channels[i];
         const CapLocation original{p.root_cnode, 1 + i};
-        derived(original, {p.cells[ch.from].cnode, slot::channel_out},
-                static_cast<std::uint8_t>(0x2 | 0x8 | (ch.grant ? 0x4 : 0)), 0xc0 + i);
-        derived(original, {p.cells[ch.to].cnode, slot::channel_in}, 0x1, 0);
+        derived(original, {p.cells[ch.from].cnode, slot::channel_out}, channel_send_rights(ch), channel_badge(i));
+        derived(original, {p.cells[ch.to].cnode, slot::channel_in}, channel_receive_rights, 0);
     }
     for (const SharedFrame& f : d.shared) {
         const CapLocation theirs{p.cells[f.peer].cnode, slot::peer_frame};
-        derived({p.cells[f.owner].cnode, slot::offered_frame}, theirs, f.writable ? 0x3 : 0x1, 0);
+        derived({p.cells[f.owner].cnode, slot::offered_frame}, theirs, shared_frame_rights(f), 0);
         Cap& c = caps_.at(theirs);
         ptes_[{p.cells[f.peer].pml4, va::peer}] = {c.object, f.writable};
         c.mapped_root = p.cells[f.peer].pml4;

@@ -13,8 +13,6 @@ namespace {
 using caps::ObjectKind;
 using Label = abi::Invocation;
 
-constexpr std::uint8_t right_read = 1, right_write = 2;
-
 std::uint64_t take_bits(std::uint64_t cptr, std::uint64_t remaining, std::uint64_t count) {
     if (count == 0) {
         return 0;
@@ -351,7 +349,7 @@ Status Spec::invoke_frame(int t, CapLocation frame, std::uint64_t op, unsigned a
         return Status::invalid_argument;
     }
     Cap& f = caps_.at(frame);
-    const std::uint64_t wanted = rights | right_read;
+    const std::uint64_t wanted = rights | right::read;
     if ((wanted & f.rights) != wanted) {
         return Status::insufficient_rights;
     }
@@ -368,7 +366,7 @@ Status Spec::invoke_frame(int t, CapLocation frame, std::uint64_t op, unsigned a
     if (ptes_.count({root, vaddr}) != 0) {
         return Status::slot_occupied;
     }
-    ptes_[{root, vaddr}] = {f.object, (wanted & right_write) != 0};
+    ptes_[{root, vaddr}] = {f.object, (wanted & right::write) != 0};
     f.mapped_root = root;
     f.mapped_address = vaddr;
     return Status::ok;

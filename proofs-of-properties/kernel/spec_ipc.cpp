@@ -12,7 +12,6 @@ using abi::Syscall;
 using caps::ObjectKind;
 
 enum Reg : unsigned { rax, rdi, rsi, rdx };
-constexpr std::uint8_t right_read = 1, right_write = 2, right_grant = 4, right_grant_reply = 8;
 
 bool has(const Spec::Cap& c, std::uint8_t rights) { return (c.rights & rights) == rights; }
 std::uint64_t status(Status s) { return static_cast<std::uint64_t>(s); }
@@ -86,7 +85,7 @@ bool Spec::fast_call(int t) {
         return false;
     }
     const Cap& c = caps_.at(l.where);
-    if (c.kind != ObjectKind::endpoint || !has(c, right_write | right_grant_reply)) {
+    if (c.kind != ObjectKind::endpoint || !has(c, right::write | right::grant_reply)) {
         return false;
     }
     std::deque<int>& q = endpoints_[c.object];
@@ -122,7 +121,7 @@ bool Spec::fast_reply_recv(int t) {
         return false;
     }
     const Cap& c = caps_.at(l.where);
-    if (c.kind != ObjectKind::endpoint || !has(c, right_read)) {
+    if (c.kind != ObjectKind::endpoint || !has(c, right::read)) {
         return false;
     }
     std::deque<int>& q = endpoints_[c.object];
@@ -159,7 +158,7 @@ void Spec::dispatch(int t, Syscall number) {
     const Cap c = caps_.at(l.where);
     Status s = Status::ok;
     auto signal_it = [&]() {
-        if (!has(c, right_write)) {
+        if (!has(c, right::write)) {
             return Status::insufficient_rights;
         }
         signal(c.object, c.badge);
@@ -167,7 +166,7 @@ void Spec::dispatch(int t, Syscall number) {
         return Status::ok;
     };
     auto receive_it = [&]() {
-        if (!has(c, right_read)) {
+        if (!has(c, right::read)) {
             return Status::insufficient_rights;
         }
         if (c.kind == ObjectKind::endpoint) {
@@ -185,10 +184,10 @@ void Spec::dispatch(int t, Syscall number) {
         case Syscall::send:
         case Syscall::nb_send:
             if (c.kind == ObjectKind::endpoint) {
-                if (!has(c, right_write) || (number == Syscall::call && !has(c, right_grant_reply))) {
+                if (!has(c, right::write) || (number == Syscall::call && !has(c, right::grant_reply))) {
                     s = Status::insufficient_rights;
                 } else {
-                    send(t, c.object, c.badge, has(c, right_grant), number == Syscall::call,
+                    send(t, c.object, c.badge, has(c, right::grant), number == Syscall::call,
                          number != Syscall::nb_send);
                 }
             } else if (c.kind == ObjectKind::notification) {

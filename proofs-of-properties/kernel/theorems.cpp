@@ -8,7 +8,6 @@
 namespace septum::kernel::proofs {
 
 namespace {
-constexpr std::uint8_t right_read = 1, right_write = 2, right_grant = 4, right_grant_reply = 8, all_rights = 0x1f;
 constexpr std::uint64_t endpoint_bytes = 16;
 constexpr std::uint64_t frame_bytes = 0x1000;
 
@@ -32,19 +31,17 @@ std::string hex(std::uint64_t v) {
 Theorems::Theorems(const Description& d, const Placement& p) : d_(d), p_(p), allowed_(d.cells) {
     for (unsigned c = 0; c < d.cells; ++c) {
         const std::uint64_t base = p.cells[c].data_frame;
-        allowed_[c].push_back({base, base + region_bytes, all_rights});
+        allowed_[c].push_back({base, base + region_bytes, right::all});
     }
     for (unsigned i = 0; i < d.channels.size(); ++i) {
         const Channel& ch = d.channels[i];
         const std::uint64_t ep = p.channel_endpoints[i];
-        const auto send = static_cast<std::uint8_t>(right_write | right_grant_reply | (ch.grant ? right_grant : 0));
-        allowed_[ch.from].push_back({ep, ep + endpoint_bytes, send});
-        allowed_[ch.to].push_back({ep, ep + endpoint_bytes, right_read});
+        allowed_[ch.from].push_back({ep, ep + endpoint_bytes, channel_send_rights(ch)});
+        allowed_[ch.to].push_back({ep, ep + endpoint_bytes, channel_receive_rights});
     }
     for (const SharedFrame& f : d.shared) {
         const std::uint64_t frame = p.cells[f.owner].offered_frame;
-        const auto rights = static_cast<std::uint8_t>(right_read | (f.writable ? right_write : 0));
-        allowed_[f.peer].push_back({frame, frame + frame_bytes, rights});
+        allowed_[f.peer].push_back({frame, frame + frame_bytes, shared_frame_rights(f)});
     }
     // Over a channel with grant, whatever the sender may hold may pass.
     for (bool grew = true; grew;) {
@@ -115,7 +112,7 @@ std::string Theorems::integrity(const StepRecord& s) const {
         if (x < 0) {
             return "frame " + hex(frame) + " changed on a timer tick";
         }
-        if (!holds(s.before, static_cast<unsigned>(x), frame, right_write)) {
+        if (!holds(s.before, static_cast<unsigned>(x), frame, right::write)) {
             return "cell " + std::to_string(x) + " changed frame " + hex(frame) + " without a capability to write it";
         }
     }
