@@ -38,8 +38,11 @@ inline constexpr std::uint64_t data_frame = 6;    // a frame mapped read-write a
 inline constexpr std::uint64_t channel_out = 7;   // a declared channel: send side
 inline constexpr std::uint64_t channel_in = 8;    // a declared channel: receive side
 inline constexpr std::uint64_t peer_frame = 9;    // a frame another cell shares, at va::peer
-inline constexpr std::uint64_t tcb = 10;          // 10 + i: thread i
-inline constexpr std::uint64_t ipc_buffer = 12;   // 12 + i: thread i's IPC buffer frame
+// 10, 11: free. The system keeps the TCBs, as the root task keeps its
+// cells' (abi/cell.hpp): a TCB capability could unbind the thread's
+// SchedContext, or bind an unconfigured one made from the cell's Untyped,
+// and so lift its budget (docs/separation.md, CPU isolation).
+inline constexpr std::uint64_t ipc_buffer = 12;  // 12 + i: thread i's IPC buffer frame
 inline constexpr std::uint64_t pdpt = 14, pd = 15, pt = 16;
 inline constexpr std::uint64_t offered_frame = 17;  // a frame of this cell it may share, at va::offered
 inline constexpr std::uint64_t first_free = 18;

@@ -149,7 +149,7 @@ void RealSystem::build_cell(unsigned c) {
     (void)k.authority.mint(ntfn, cell_slot(c, slot::notification), own_notification_rights,
                            own_badge(description_, c, true));
     for (unsigned i = 0; i < threads_per_cell; ++i) {
-        p.tcb[i] = place(cell_slot(c, slot::tcb + i), ObjectKind::tcb, base + offset::tcb + 0x800 * i, 11);
+        p.tcb[i] = place(root_slot(next_root_slot_++), ObjectKind::tcb, base + offset::tcb + 0x800 * i, 11);
         p.ipc_buffer[i] =
             place(cell_slot(c, slot::ipc_buffer + i), ObjectKind::frame_4k, base + offset::ipc_buffer + 0x1000 * i, 12);
     }

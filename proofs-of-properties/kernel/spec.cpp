@@ -59,7 +59,7 @@ Spec::Spec(const Description& d, const Placement& p) {
         derived(ep, at(slot::endpoint), own_endpoint_rights, own_badge(d, c, false));
         derived(ntfn, at(slot::notification), own_notification_rights, own_badge(d, c, true));
         for (unsigned i = 0; i < threads_per_cell; ++i) {
-            initial(at(slot::tcb + i), ObjectKind::tcb, cp.tcb[i], 11);
+            initial({p.root_cnode, root_slot++}, ObjectKind::tcb, cp.tcb[i], 11);
             initial(at(slot::ipc_buffer + i), ObjectKind::frame_4k, cp.ipc_buffer[i], 12);
         }
         for (std::uint64_t s : {slot::pdpt, slot::pd, slot::pt}) {
