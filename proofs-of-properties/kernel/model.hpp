@@ -49,6 +49,11 @@ inline constexpr std::uint64_t first_free = 18;
 inline constexpr std::uint64_t count = 32;
 }  // namespace slot
 
+// Thread 1 of every cell is bound to the cell's Notification, as a VMM
+// thread is to the one its device servers signal: a signal ends its
+// Endpoint receive.
+inline constexpr unsigned bound_thread = 1;
+
 // Rights as the bits of caps::Rights, as views and the specification hold them.
 namespace right {
 inline constexpr std::uint8_t read = static_cast<std::uint8_t>(caps::Rights::read);

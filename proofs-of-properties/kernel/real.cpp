@@ -212,6 +212,11 @@ void RealSystem::start_threads() {
         placement_.cells[c].sched_context[i] = place(root_slot(next_root_slot_++), ObjectKind::sched_context, sc, 8);
         k.scheduler.configure(*physical_pointer<SchedContext>(sc), config.budget, config.period);
         k.scheduler.bind(t, physical_pointer<SchedContext>(sc));
+        if (i == bound_thread) {  // what tcb_bind_notification does
+            auto* n = physical_pointer<Notification>(placement_.cells[c].notification);
+            n->bound = &t;
+            t.bound_notification = n;
+        }
         k.scheduler.make_ready(t);
     }
     k.schedule();

@@ -108,6 +108,10 @@ Spec::Spec(const Description& d, const Placement& p) {
         install({cp.cnode, slot::cnode}, {cp.tcb[i], 0}, caps_.at({cp.cnode, slot::cnode}));
         install({cp.cnode, slot::vspace}, {cp.tcb[i], 1}, caps_.at({cp.cnode, slot::vspace}));
         install({cp.cnode, slot::ipc_buffer + i}, {cp.tcb[i], 2}, caps_.at({cp.cnode, slot::ipc_buffer + i}));
+        if (i == bound_thread) {
+            threads_.back().bound = cp.notification;
+            notifications_[cp.notification].bound = static_cast<int>(index);
+        }
         SchedContext sc;
         sc.budget = d.threads[c][i].budget;
         sc.period = d.threads[c][i].period;

@@ -61,6 +61,7 @@ private:
         std::uint64_t ipc_badge = 0;
         bool ipc_can_grant = false, ipc_is_call = false;
         int sc = -1;
+        std::uint64_t bound = 0;  // its bound Notification (0: none)
         std::uint32_t timeslice_left = 0;
         bool queued = false;
     };
@@ -76,6 +77,7 @@ private:
     struct Notification {
         std::uint64_t word = 0;
         std::deque<int> waiters;
+        int bound = -1;  // the thread whose Endpoint receive a signal ends
     };
     struct Lookup {
         Status status = Status::ok;

@@ -125,8 +125,9 @@ bool Spec::fast_reply_recv(int t) {
         return false;
     }
     std::deque<int>& q = endpoints_[c.object];
-    if (!q.empty() && threads_[q.front()].state == Run::blocked_send) {
-        return false;
+    if ((!q.empty() && threads_[q.front()].state == Run::blocked_send) ||
+        (th.bound != 0 && notifications_[th.bound].word != 0)) {
+        return false;  // the receive would not block: the general path
     }
     transfer(t, client, 0, false);
     th.caller = -1;
@@ -246,6 +247,14 @@ void Spec::send(int t, std::uint64_t ep, std::uint64_t badge, bool grant, bool c
 }
 
 void Spec::receive(int t, std::uint64_t ep) {
+    // A bound Notification already signalled ends the receive at once.
+    if (const std::uint64_t b = threads_[t].bound; b != 0 && notifications_[b].word != 0) {
+        threads_[t].regs[rdi] = notifications_[b].word;
+        notifications_[b].word = 0;
+        threads_[t].regs[rsi] = 0;
+        threads_[t].regs[rax] = status(Status::ok);
+        return;
+    }
     std::deque<int>& q = endpoints_[ep];
     if (!q.empty() && threads_[q.front()].state == Run::blocked_send) {
         const int s = q.front();
@@ -286,6 +295,17 @@ void Spec::signal(std::uint64_t ntfn, std::uint64_t badge) {
         n.word = 0;
         threads_[w].regs[rax] = status(Status::ok);
         make_ready(w);
+        return;
+    }
+    // Else it ends the bound thread's Endpoint receive, if it is in one.
+    if (n.bound >= 0 && threads_[n.bound].state == Run::blocked_recv) {
+        const int b = n.bound;
+        cancel_ipc(b);
+        threads_[b].regs[rdi] = n.word | badge;
+        n.word = 0;
+        threads_[b].regs[rsi] = 0;
+        threads_[b].regs[rax] = status(Status::ok);
+        make_ready(b);
         return;
     }
     n.word |= badge;

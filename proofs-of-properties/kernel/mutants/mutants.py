@@ -71,6 +71,10 @@ MUTANTS = {
         "capabilities/src/lookup.cpp", "address lookup skips the guard comparison",
         "if (take_bits(cptr, remaining, node->guard_bits) != node->guard) {",
         "if (false && take_bits(cptr, remaining, node->guard_bits) != node->guard) {"),
+    "lost-bound-signal": (
+        "kernel/src/ipc.cpp", "a signal leaves the bound thread waiting in its Endpoint receive",
+        "if (bound != nullptr && bound->state == ThreadState::blocked_recv) {",
+        "if (false && bound != nullptr && bound->state == ThreadState::blocked_recv) {"),
     "stale-notification-word": (
         "kernel/src/ipc.cpp", "wait returns the notification word but does not clear it",
         "        waiter.context.rdi = n.word;\n        n.word = 0;",
