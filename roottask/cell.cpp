@@ -76,6 +76,7 @@ abi::CellInfo cell_info(const CellSpec& spec) {
     info.image_size = spec.image->size;
     info.image_kind = spec.image_kind;
     info.max_resets = spec.max_resets;
+    info.flags = spec.record_exits ? abi::cell_flags::record_exits : 0;
     return info;
 }
 

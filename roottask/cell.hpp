@@ -27,6 +27,7 @@ struct CellSpec {
     std::uint8_t priority = 100;
     std::uint64_t budget = 0, period = 0;  // ticks; period 0: no SchedContext, the thread's priority alone
     std::uint64_t max_resets = 0;
+    bool record_exits = false;  // abi::cell_flags::record_exits
 };
 
 inline constexpr std::uint64_t max_guest_ram_pages = 512;

@@ -94,7 +94,9 @@ void build_io(Source& source, Machine& m, abi::ExitInfo& exit) {
     exit.instruction_info = (address_size << 7) | (segment << 15);
     set(m, rsi, source.one_in(8) ? source.value() : source.u16());
     set(m, rdi, source.one_in(8) ? source.value() : source.u16());
-    set(m, rcx, source.one_in(8) ? source.value() : source.u8());
+    // Mostly short REPs: each element costs a device and a memory access;
+    // now and then any count, up to the 1,024 the handler does per exit.
+    set(m, rcx, source.one_in(8) ? source.value() : source.u8() % 32);
     exit.guest_linear = (flags & 0x08) != 0 ? m.page.state.rdi : m.page.state.rsi;
 }
 

@@ -173,7 +173,8 @@ void raise_interrupts(Source& source, Machine& m) {
 
 // The layout of vmm/record.hpp.
 void build_recorded(Source& source, Machine& m) {
-    (void)source.u8();  // version: a replay takes whatever follows as the layout of record_version
+    (void)source.u8();   // version: a replay takes whatever follows as the layout of record_version
+    (void)source.u32();  // the sizes of the two structures, as this build has them
     m.page.state = source.read<abi::VcpuState>();
     m.page.exit = source.read<abi::ExitInfo>();
     const unsigned reads = source.u8();

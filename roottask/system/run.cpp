@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cell.hpp"
+#include "cmdline.hpp"
 #include "description.hpp"
 #include "monitor.hpp"
 #include "program.hpp"
@@ -51,6 +52,8 @@ CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
     s.budget = d.budget;
     s.period = d.period;
     s.max_resets = d.max_resets;
+    const boot::OptionValue record = boot::find_option(bi.cmdline, "septum.record-exits");
+    s.record_exits = record.equals("all") || record.equals(d.name);
     return s;
 }
 

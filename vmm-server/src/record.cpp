@@ -1,3 +1,4 @@
+#include <septum/vmm/exit.hpp>
 #include <septum/vmm/record.hpp>
 
 namespace septum::vmm {
@@ -42,9 +43,9 @@ private:
 
 }  // namespace
 
-void ExitRecord::begin(const abi::VcpuPage& page) {
-    state_ = page.state;
-    exit_ = page.exit;
+void ExitRecord::begin(const abi::VcpuState& state, const abi::ExitInfo& exit) {
+    state_ = state;
+    exit_ = exit;
     count_ = 0;
 }
 
@@ -66,6 +67,9 @@ void ExitRecord::write(Console& console) const {
     console.put(record_prefix, sizeof record_prefix - 1);
     HexLine line{console};
     line.bytes(&record_version, 1);
+    constexpr std::uint8_t sizes[4] = {sizeof(abi::VcpuState) & 0xff, sizeof(abi::VcpuState) >> 8,
+                                       sizeof(abi::ExitInfo) & 0xff, sizeof(abi::ExitInfo) >> 8};
+    line.bytes(sizes, sizeof sizes);
     line.bytes(&state_, sizeof state_);
     line.bytes(&exit_, sizeof exit_);
     const auto count = static_cast<std::uint8_t>(count_);
@@ -84,6 +88,17 @@ Status RecordingGuestMemory::read(std::uint64_t gpa, void* out, std::size_t leng
         record_.add_read(gpa, out, length);
     }
     return status;
+}
+
+Outcome ExitRecorder::handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
+    if (!on_) {
+        return vmm::handle_exit(guest, vcpu, memory);
+    }
+    record_.begin(vcpu.state(), vcpu.exit());  // before the handlers change them
+    RecordingGuestMemory recording{memory, record_};
+    const Outcome outcome = vmm::handle_exit(guest, vcpu, recording);
+    record_.write(console_);
+    return outcome;
 }
 
 }  // namespace septum::vmm

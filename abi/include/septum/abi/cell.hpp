@@ -38,6 +38,14 @@ enum class ImageKind : std::uint64_t {
     multiboot = 1,  // a Multiboot v1 ELF32, entered in protected mode
 };
 
+// CellInfo::flags.
+namespace cell_flags {
+// Write each exit the VMM handles to the console as a record (vmm/record.hpp),
+// for fuzz seeds: set for the cells the root task's command-line word
+// septum.record-exits=NAME names (or all of them, with "all").
+inline constexpr std::uint64_t record_exits = 1u << 0;
+}  // namespace cell_flags
+
 struct CellInfo {
     std::uint64_t magic;
     char name[16];             // the cell's name, for console lines
@@ -50,6 +58,7 @@ struct CellInfo {
     std::uint64_t image_size;   // ... and its size in bytes
     ImageKind image_kind;
     std::uint64_t max_resets;  // guest resets (triple faults) the VMM performs before it stops the guest
+    std::uint64_t flags;       // cell_flags
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are

@@ -6,13 +6,16 @@
 // "recorded" form:
 //
 //   byte      version (record_version)
+//   2 bytes   sizeof(abi::VcpuState), 2 bytes sizeof(abi::ExitInfo)
+//             (little-endian), so a reader needs no copy of the layout
 //   bytes     abi::VcpuState, then abi::ExitInfo, as they are in memory
 //   byte      number of reads (at most max_reads)
 //   per read  guest-physical address (8 bytes, little-endian), length
 //             (1 byte, at most max_read_length), the bytes read
 //
 // On the console a record is the prefix "vmm-exit " and the bytes in
-// lower-case hex, one line per exit.
+// lower-case hex, one line per exit. The VMM writes records when its cell
+// has abi::cell_flags::record_exits (docs/fuzzing.md, "Record mode").
 #pragma once
 
 #include <septum/abi/vcpu.hpp>
@@ -22,7 +25,10 @@
 #include <cstdint>
 
 #include "console.hpp"
+#include "guest.hpp"
 #include "guest_memory.hpp"
+#include "outcome.hpp"
+#include "vcpu.hpp"
 
 namespace septum::vmm {
 
@@ -40,8 +46,9 @@ public:
         std::uint8_t bytes[max_read_length];
     };
 
-    // Starts a record of the exit in `page` (before the handlers change it).
-    void begin(const abi::VcpuPage& page);
+    // Starts a record of an exit: the state and exit information the kernel
+    // returned (before the handlers change them).
+    void begin(const abi::VcpuState& state, const abi::ExitInfo& exit);
     // Keeps what a handler read; reads beyond the limits are left out (a
     // replay then reads zeros there).
     void add_read(std::uint64_t gpa, const void* bytes, std::size_t length);
@@ -77,6 +84,21 @@ public:
 private:
     GuestMemory& memory_;
     ExitRecord& record_;
+};
+
+// handle_exit (exit.hpp) that, when on, first writes the exit out: the
+// state and exit the kernel returned and the guest memory the handlers
+// read. Off, it is handle_exit alone.
+class ExitRecorder {
+public:
+    ExitRecorder(Console& console, bool on) : console_{console}, on_{on} {}
+
+    Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory);
+
+private:
+    Console& console_;
+    bool on_;
+    ExitRecord record_;
 };
 
 }  // namespace septum::vmm
