@@ -3,6 +3,7 @@
 
 usage: mutants.py check
        mutants.py run [--keep] [--traces N] [--steps S] [--depth D] [NAME ...]
+       mutants.py write NAME INPUT OUTPUT
 
 Each mutant replaces one exact fragment of one source file, a fragment that
 must occur exactly once (`check` verifies that for every mutant, so the set
@@ -10,7 +11,8 @@ cannot rot silently as the code changes). `run` copies the git-tracked
 source tree to a temporary directory, configures a build there, and for each
 mutant writes the mutated file into that copy, rebuilds kernel-separation,
 runs it with --expect any and reports which theorems it broke. The working
-tree is never written. Exit status 0 when every mutant was caught.
+tree is never written. Exit status 0 when every mutant was caught. `write`
+writes one mutated source file (for the build's own mutant tests).
 """
 
 import argparse
@@ -97,6 +99,18 @@ def check() -> int:
     return 1 if bad else 0
 
 
+def write(name: str, source: str, output: str) -> int:
+    path, description, original, mutated = MUTANTS[name]
+    if not source.endswith(path):
+        sys.exit(f"mutant {name} applies to {path}, not {source}")
+    text = Path(source).read_text(encoding="utf-8")
+    if text.count(original) != 1:
+        sys.exit(f"mutant {name}: fragment found {text.count(original)} times in {source}, expected once")
+    Path(output).write_text(f"// MUTANT {name} ({description}); generated from {path}\n" +
+                            text.replace(original, mutated), encoding="utf-8")
+    return 0
+
+
 def copy_tree(dest: Path) -> None:
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for f in files:
@@ -169,7 +183,13 @@ def main() -> int:
     r.add_argument("--steps", type=int, default=80)
     r.add_argument("--depth", type=int, default=3)
     r.add_argument("names", nargs="*")
+    w = sub.add_parser("write")
+    w.add_argument("name", choices=list(MUTANTS))
+    w.add_argument("input")
+    w.add_argument("output")
     args = parser.parse_args()
+    if args.command == "write":
+        return write(args.name, args.input, args.output)
     return check() if args.command == "check" else run(args)
 
 
