@@ -64,6 +64,35 @@ TEST_F(IoTest, RepOutsbWritesAString) {
     EXPECT_EQ(page.state.rip, 2u);
 }
 
+// A port-I/O exit brings back no segments (state_needed); string I/O
+// fetches them before it touches memory, and stops the guest if it cannot.
+class SegmentSource final : public StateSource {
+public:
+    bool read(std::uint64_t mask) override {
+        asked |= mask;
+        return answer;
+    }
+    std::uint64_t asked = 0;
+    bool answer = true;
+};
+
+TEST_F(IoTest, StringIoFetchesTheSegments) {
+    SegmentSource source;
+    vcpu.set_source(&source);
+    vcpu.arrived(state_needed(static_cast<std::uint32_t>(abi::VmxExit::io_instruction)));
+    EXPECT_EQ(run(io(0x3f8, 1, false)), Outcome::resume());  // OUT: no memory operand
+    EXPECT_EQ(source.asked, 0u);
+    put_code(0x4000, {'h', 'i'});
+    page.state.rsi = 0x4000;
+    page.state.rcx = 2;
+    EXPECT_EQ(run(io(0x3f8, 1, false, true, true), address32 | (3u << 15), 2), Outcome::resume());
+    EXPECT_EQ(source.asked, abi::vcpu_state::segments);
+    EXPECT_EQ(console.out, std::string("\0hi", 3));  // the OUT wrote AL (0), then the string
+    vcpu.arrived(state_needed(static_cast<std::uint32_t>(abi::VmxExit::io_instruction)));
+    source.answer = false;
+    EXPECT_EQ(run(io(0x3f8, 1, false, true, true), address32 | (3u << 15), 2).action, Action::stop);
+}
+
 TEST_F(IoTest, RepInswFillsMemoryBackwards) {
     page.state.rdi = 0x5004;
     page.state.rcx = 3;

@@ -34,6 +34,38 @@ TEST_F(ExitTest, CpuidWritesAllFourAndSkips) {
     EXPECT_EQ(page.state.rbx, 0x74706553u);  // "Sept"
 }
 
+// A CPUID exit brings no control registers (state_needed): leaf 1, whose
+// OSXSAVE bit follows CR4, fetches them; the other leaves do not.
+class Cr4Source final : public StateSource {
+public:
+    explicit Cr4Source(abi::VcpuPage& page) : page_(page) {}
+    bool read(std::uint64_t mask) override {
+        asked |= mask;
+        page_.state.cr4 = x86::cr4::osxsave;  // what the kernel would store
+        return true;
+    }
+    std::uint64_t asked = 0;
+
+private:
+    abi::VcpuPage& page_;
+};
+
+TEST_F(ExitTest, CpuidLeafOneFetchesCr4) {
+    Cr4Source source(page);
+    vcpu.set_source(&source);
+    page.state.cr4 = 0;  // stale: an older exit's
+    vcpu.arrived(state_needed(static_cast<std::uint32_t>(VmxExit::cpuid)));
+    page.state.rax = 0;
+    EXPECT_EQ(run(VmxExit::cpuid), Outcome::resume());
+    EXPECT_EQ(source.asked, 0u);
+    vcpu.arrived(state_needed(static_cast<std::uint32_t>(VmxExit::cpuid)));
+    page.state.rax = 1;
+    EXPECT_EQ(run(VmxExit::cpuid), Outcome::resume());
+    EXPECT_EQ(source.asked, abi::vcpu_state::control);
+    const bool host_xsave = (cpuid.query(1, 0, x86::cr4::osxsave).ecx & (1u << 27)) != 0;
+    EXPECT_EQ((page.state.rcx & (1u << 27)) != 0, host_xsave);  // OSXSAVE from the fetched CR4
+}
+
 TEST_F(ExitTest, RdmsrWrmsr) {
     page.state.rcx = static_cast<std::uint32_t>(x86::Msr::lstar);
     page.state.rdx = 0xffffffff;

@@ -17,6 +17,36 @@ TEST_F(VmmTest, GprsByEncoding) {
     EXPECT_EQ(vcpu.dirty(), abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags);
 }
 
+// A source that records what it was asked for, and can refuse.
+class RecordingSource final : public StateSource {
+public:
+    bool read(std::uint64_t mask) override {
+        asked |= mask;
+        ++calls;
+        return answer;
+    }
+    std::uint64_t asked = 0;
+    unsigned calls = 0;
+    bool answer = true;
+};
+
+TEST_F(VmmTest, FetchReadsOnlyWhatTheExitDidNotBring) {
+    EXPECT_TRUE(vcpu.fetch(abi::vcpu_state::all));  // by default all state is current
+    RecordingSource source;
+    vcpu.set_source(&source);
+    vcpu.arrived(abi::vcpu_state::gprs | abi::vcpu_state::control);
+    EXPECT_TRUE(vcpu.fetch(abi::vcpu_state::gprs));
+    EXPECT_EQ(source.calls, 0u);
+    EXPECT_TRUE(vcpu.fetch(abi::vcpu_state::segments | abi::vcpu_state::control | abi::vcpu_state::injection));
+    EXPECT_EQ(source.asked, abi::vcpu_state::segments);  // injection is supply-only: never read
+    EXPECT_TRUE(vcpu.fetch(abi::vcpu_state::segments));
+    EXPECT_EQ(source.calls, 1u);
+    source.answer = false;
+    EXPECT_FALSE(vcpu.fetch(abi::vcpu_state::tables));
+    vcpu.set_source(nullptr);
+    EXPECT_FALSE(vcpu.fetch(abi::vcpu_state::tables));  // still missing, and nowhere to read it
+}
+
 TEST_F(VmmTest, SkipInstructionEndsStiBlocking) {
     page.state.rip = 0x1000;
     page.state.interruptibility = x86::interruptibility::sti;

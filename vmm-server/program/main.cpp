@@ -58,6 +58,16 @@ private:
     abi::ConsoleRing& ring_;
 };
 
+// More of an exit's state, from the kernel (vcpu_read_state).
+class KernelState final : public vmm::StateSource {
+public:
+    bool read(std::uint64_t mask) override {
+        const user::Message m{abi::MessageInfo{static_cast<std::uint64_t>(abi::Invocation::vcpu_read_state), 1, 0},
+                              {mask, 0, 0, 0}};
+        return user::call(vcpu_cap, m).status == Status::ok;
+    }
+};
+
 class HostTsc final : public vmm::Clock {
 public:
     [[nodiscard]] std::uint64_t tsc() const override {
@@ -130,6 +140,8 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     vmm::Guest guest(cpuid, ports, mmio, console, clock, entry.value());
     auto& page = *reinterpret_cast<abi::VcpuPage*>(info.state_page);
     vmm::Vcpu vcpu(page);
+    KernelState kernel_state;
+    vcpu.set_source(&kernel_state);
     page.state = guest.initial;
     // Each exit brings back what its handler needs, no more (the kernel
     // adds the table's entry for the exit's reason to the run's mask 0).
@@ -140,7 +152,11 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         if (r.status != Status::ok) {
             report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());
         }
-        vcpu.begin_exit();
+        // A signal ends the run before the guest does anything: what was
+        // current stays current.
+        if (page.exit.reason != abi::exit_reason_signal) {
+            vcpu.arrived(vmm::state_needed(page.exit.reason & 0xffff));
+        }
         const vmm::Outcome outcome = vmm::handle_exit(guest, vcpu, memory);
         supply = vcpu.dirty();
         switch (outcome.action) {

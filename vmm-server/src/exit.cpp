@@ -167,14 +167,14 @@ std::uint64_t state_needed(std::uint32_t basic_reason) {
     // interruptibility state, which interrupt delivery reads after any exit.
     constexpr std::uint64_t every = vs::gprs | vs::rsp_rip_rflags | vs::interruptibility;
     switch (static_cast<abi::VmxExit>(basic_reason)) {
-        case abi::VmxExit::cpuid:
-            return every | vs::control;  // the policy reads CR4 (OSXSAVE)
+        case abi::VmxExit::cpuid:  // leaf 1 fetches CR4 (OSXSAVE) itself
         case abi::VmxExit::hlt:
             return every;
-        case abi::VmxExit::rdmsr:           // EFER and CR0; the FS and GS bases
-        case abi::VmxExit::wrmsr:           // (as RDMSR)
-        case abi::VmxExit::io_instruction:  // string I/O: segments, paging, CPL
+        case abi::VmxExit::rdmsr:  // EFER and CR0; the FS and GS bases
+        case abi::VmxExit::wrmsr:
             return every | vs::control | vs::segments;
+        case abi::VmxExit::io_instruction:  // paging for string I/O, which fetches the segments itself
+            return every | vs::control;
         default:
             return vs::all & ~vs::injection;
     }

@@ -41,6 +41,11 @@ Outcome port_in_out(Guest& guest, Vcpu& vcpu, const IoQualification& io) {
 }
 
 Outcome string_io(Guest& guest, Vcpu& vcpu, GuestMemory& memory, const IoQualification& io) {
+    // The memory operand goes through the segments, which a port-I/O exit
+    // does not bring back (state_needed): only string I/O reads them.
+    if (!vcpu.fetch(abi::vcpu_state::segments)) {
+        return Outcome::stop(StopReason::emulation_failure, vcpu.exit().reason);
+    }
     const StringIoInfo info = decode_string_io(vcpu.exit().instruction_info);
     const std::uint64_t amask = mask_of(info.address_size);
     const unsigned index_reg = io.in ? 7 : 6;  // RDI for INS, RSI for OUTS

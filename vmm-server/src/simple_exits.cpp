@@ -22,7 +22,13 @@ std::uint64_t edx_eax(const Vcpu& vcpu) { return (low32(vcpu.state().rdx) << 32)
 
 Outcome handle_cpuid(Guest& guest, Vcpu& vcpu) {
     const abi::VcpuState& s = vcpu.state();
-    const CpuidRegs r = guest.cpuid.query(static_cast<std::uint32_t>(s.rax), static_cast<std::uint32_t>(s.rcx), s.cr4);
+    const auto leaf = static_cast<std::uint32_t>(s.rax);
+    // Only leaf 1 depends on CR4 (OSXSAVE); a CPUID exit brings no control
+    // registers back (state_needed), so that leaf fetches them.
+    if (leaf == 1 && !vcpu.fetch(abi::vcpu_state::control)) {
+        return Outcome::stop(StopReason::emulation_failure, vcpu.exit().reason);
+    }
+    const CpuidRegs r = guest.cpuid.query(leaf, static_cast<std::uint32_t>(s.rcx), leaf == 1 ? s.cr4 : 0);
     vcpu.set_gpr(0, r.eax);
     vcpu.set_gpr(3, r.ebx);
     vcpu.set_gpr(1, r.ecx);

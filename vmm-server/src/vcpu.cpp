@@ -22,6 +22,18 @@ void Vcpu::begin_exit() {
     page_.state.inject_length = 0;
 }
 
+bool Vcpu::fetch(std::uint64_t mask) {
+    const std::uint64_t missing = mask & ~current_ & abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    if (missing == 0) {
+        return true;
+    }
+    if (source_ == nullptr || !source_->read(missing)) {
+        return false;
+    }
+    current_ |= missing;
+    return true;
+}
+
 std::uint64_t Vcpu::gpr(unsigned index) const { return page_.state.*gprs_by_encoding[index & 15u]; }
 
 void Vcpu::set_gpr(unsigned index, std::uint64_t value) {

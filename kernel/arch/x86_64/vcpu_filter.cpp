@@ -6,14 +6,7 @@ namespace septum::arch::vcpu {
 
 namespace {
 
-using detail::efer_lma;
-using detail::entry_controls_wanted;
 constexpr std::uint64_t efer_lme = 1u << 8;
-// RFLAGS: bit 1 is always 1; bits 3, 5, 15 and 22-63 are reserved (0).
-constexpr std::uint64_t rflags_fixed1 = 1u << 1;
-constexpr std::uint64_t rflags_reserved = (1u << 3) | (1u << 5) | (1u << 15) | ~std::uint64_t{0x3fffff};
-constexpr std::uint32_t max_activity_state = 3;
-constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
 
 // The VM-entry interruption-information field (SDM Vol. 3 24.8.3).
 namespace inject {
@@ -25,6 +18,10 @@ constexpr std::uint32_t type_reserved = 1, type_other = 7;
 constexpr std::uint32_t type_nmi = 2, type_hardware_exception = 3;
 constexpr unsigned max_length = 15;
 }  // namespace inject
+
+}  // namespace
+
+namespace detail {
 
 Status check_control(const abi::VcpuState& s, const EntryLimits& l) {
     if ((s.cr0 & cr0::pg) != 0 && (s.cr0 & cr0::pe) == 0) {
@@ -70,27 +67,6 @@ Status check_injection(const abi::VcpuState& s, bool protected_mode) {
     return ((info & inject::error_code) != 0) == error_code_due ? Status::ok : Status::invalid_argument;
 }
 
-}  // namespace
-
-Status check_state(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode) {
-    if ((mask & ~abi::vcpu_state::all) != 0) {
-        return Status::invalid_argument;
-    }
-    if ((mask & abi::vcpu_state::rsp_rip_rflags) != 0 &&
-        ((s.rflags & rflags_reserved) != 0 || (s.rflags & rflags_fixed1) == 0)) {
-        return Status::invalid_argument;
-    }
-    if ((mask & abi::vcpu_state::control) != 0) {
-        SEPTUM_TRY(check_control(s, limits));
-    }
-    if ((mask & abi::vcpu_state::interruptibility) != 0 &&
-        (s.activity > max_activity_state || (s.interruptibility & interruptibility_reserved) != 0)) {
-        return Status::invalid_argument;
-    }
-    if ((mask & abi::vcpu_state::injection) != 0) {
-        SEPTUM_TRY(check_injection(s, protected_mode));
-    }
-    return Status::ok;
-}
+}  // namespace detail
 
 }  // namespace septum::arch::vcpu

@@ -49,10 +49,44 @@ constexpr bool adjust_control(std::uint32_t desired, std::uint32_t allowed0, std
     return (out & desired) == desired;
 }
 
+namespace detail {
+
+// RFLAGS: bit 1 is always 1; bits 3, 5, 15 and 22-63 are reserved (0).
+inline constexpr std::uint64_t rflags_fixed1 = 1u << 1;
+inline constexpr std::uint64_t rflags_reserved = (1u << 3) | (1u << 5) | (1u << 15) | ~std::uint64_t{0x3fffff};
+inline constexpr std::uint32_t max_activity_state = 3;
+inline constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
+
+// The checks of the rarer parts, out of line (vcpu_filter.cpp).
+Status check_control(const abi::VcpuState& s, const EntryLimits& l);
+Status check_injection(const abi::VcpuState& s, bool protected_mode);
+
+}  // namespace detail
+
 // Whether the parts of `s` in `mask` pass the kernel's entry checks;
 // `protected_mode` is CR0.PE as the guest will run (the error-code rule
-// of event injection depends on it).
-Status check_state(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode);
+// of event injection depends on it). Inline: the short exits supply only
+// registers, whose check is two comparisons.
+inline Status check_state(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode) {
+    if ((mask & ~abi::vcpu_state::all) != 0) {
+        return Status::invalid_argument;
+    }
+    if ((mask & abi::vcpu_state::rsp_rip_rflags) != 0 &&
+        ((s.rflags & detail::rflags_reserved) != 0 || (s.rflags & detail::rflags_fixed1) == 0)) {
+        return Status::invalid_argument;
+    }
+    if ((mask & abi::vcpu_state::control) != 0) {
+        SEPTUM_TRY(detail::check_control(s, limits));
+    }
+    if ((mask & abi::vcpu_state::interruptibility) != 0 &&
+        (s.activity > detail::max_activity_state || (s.interruptibility & detail::interruptibility_reserved) != 0)) {
+        return Status::invalid_argument;
+    }
+    if ((mask & abi::vcpu_state::injection) != 0) {
+        SEPTUM_TRY(detail::check_injection(s, protected_mode));
+    }
+    return Status::ok;
+}
 
 namespace detail {
 

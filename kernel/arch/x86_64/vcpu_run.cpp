@@ -132,8 +132,31 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::ui
     return Status::invalid_argument;
 }
 
+namespace {
+
+// More of the state of the exit the VMM is handling. Only between runs:
+// the VMCS is the VCPU's, loaded (made current) here if another was.
+Status read_state(Vcpu& v, std::uint64_t object, std::uint64_t want) {
+    if (!arch::vmx_active || !v.initialised || v.slots[Vcpu::state_page_slot].empty()) {
+        return Status::invalid_argument;
+    }
+    if ((want & ~abi::vcpu_state::all) != 0) {
+        return Status::invalid_argument;
+    }
+    if (!arch::vcpu::make_current(object)) {
+        return Status::invalid_argument;
+    }
+    arch::vcpu::store(v, state_page(v).state, want);
+    return Status::ok;
+}
+
+}  // namespace
+
 Status invoke_vcpu(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
     switch (op) {
+        case abi::Invocation::vcpu_read_state:
+            return a.has(1) ? read_state(arch::vcpu::at(slot.cap.object), slot.cap.object, a[0])
+                            : Status::invalid_argument;
         case abi::Invocation::vcpu_configure:
             return configure(k, caller, arch::vcpu::at(slot.cap.object), a);
         case abi::Invocation::vcpu_run:

@@ -13,6 +13,20 @@
 
 namespace septum::vmm {
 
+// Where more of an exit's state comes from when a handler needs more than
+// the exit brought back: in the VMM program, the kernel's vcpu_read_state.
+class StateSource {
+public:
+    // Stores the parts in `mask` (abi::vcpu_state) into the state page.
+    virtual bool read(std::uint64_t mask) = 0;
+
+protected:
+    StateSource() = default;
+    StateSource(const StateSource&) = default;
+    StateSource& operator=(const StateSource&) = default;
+    ~StateSource() = default;
+};
+
 // Operand and address width of the code the guest runs (SDM Vol. 1 3.6).
 enum class CpuMode : std::uint8_t { real, virtual8086, protected16, protected32, long64 };
 
@@ -73,9 +87,21 @@ public:
 
     static constexpr std::uint8_t vector(x86::Vector v) { return static_cast<std::uint8_t>(v); }
 
+    // The parts of the state page that hold this exit's state: what the
+    // kernel stored at the exit (by default, as in tests and fuzzers, all
+    // of it). Parts outside it are an older exit's.
+    void arrived(std::uint64_t mask) { current_ = mask; }
+    void set_source(StateSource* source) { source_ = source; }
+    // Makes the parts in `mask` current, reading what is missing from the
+    // source; false if it cannot. A handler fetches before it reads or
+    // edits a part its exit may not have brought (state_needed in exit.hpp).
+    [[nodiscard]] bool fetch(std::uint64_t mask);
+
 private:
     abi::VcpuPage& page_;
     std::uint64_t dirty_ = 0;
+    std::uint64_t current_ = abi::vcpu_state::all;
+    StateSource* source_ = nullptr;
     bool interrupt_window_ = false;
 };
 
