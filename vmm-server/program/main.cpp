@@ -23,6 +23,7 @@
 #include "septum/vmm/guest.hpp"
 #include "septum/vmm/guest_memory.hpp"
 #include "septum/vmm/loader.hpp"
+#include "septum/vmm/record.hpp"
 #include "septum/vmm/uart16550.hpp"
 #include "septum/vmm/vcpu.hpp"
 
@@ -142,6 +143,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     vmm::Vcpu vcpu(page);
     KernelState kernel_state;
     vcpu.set_source(&kernel_state);
+    vmm::ExitRecorder recorder(console, (info.flags & abi::cell_flags::record_exits) != 0);
     page.state = guest.initial;
     // Each exit brings back what its handler needs, no more (the kernel
     // adds the table's entry for the exit's reason to the run's mask 0).
@@ -157,7 +159,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         if (page.exit.reason != abi::exit_reason_signal) {
             vcpu.arrived(vmm::state_needed(page.exit.reason & 0xffff));
         }
-        const vmm::Outcome outcome = vmm::handle_exit(guest, vcpu, memory);
+        const vmm::Outcome outcome = recorder.handle_exit(guest, vcpu, memory);
         supply = vcpu.dirty();
         switch (outcome.action) {
             case vmm::Action::resume:

@@ -94,6 +94,10 @@ Outcome ExitRecorder::handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory)
     if (!on_) {
         return vmm::handle_exit(guest, vcpu, memory);
     }
+    // The whole state, not only what the exit brought: a replay has no
+    // kernel to fetch the rest from. (If the fetch fails, the record holds
+    // the older parts, and the handlers fetch as they would have.)
+    (void)vcpu.fetch(abi::vcpu_state::all);
     record_.begin(vcpu.state(), vcpu.exit());  // before the handlers change them
     RecordingGuestMemory recording{memory, record_};
     const Outcome outcome = vmm::handle_exit(guest, vcpu, recording);
