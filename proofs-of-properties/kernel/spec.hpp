@@ -5,9 +5,10 @@
 // scheduling. The refinement checker runs it beside the real kernel and
 // requires the same View after every step.
 //
-// It covers the operations the checkers generate (kernel.hpp and
-// docs/separation.md list them); anything else makes `unmodelled()` true,
-// which the checkers treat as an error in the alphabet, not as agreement.
+// It covers the operations the checkers generate (gen.cpp;
+// docs/separation.md lists them); anything else makes `unmodelled()` say
+// what, which the checkers treat as an error in the alphabet, not as
+// agreement.
 #pragma once
 
 #include <array>
