@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "elf.hpp"
+
 #include "septum/abi/vcpu.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/vspace.hpp"
@@ -118,12 +120,30 @@ Status set_budget(Env& env, const Cell& cell, const CellSpec& spec) {
     return user::invoke(cell.vmm.thread.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status;
 }
 
-// log2 of the Untyped a cell gets: its guest RAM and image, and room for
-// the rest (the VMM program, kernel objects, tables), rounded up.
+// Pages the VMM program's segments take once loaded (its file also holds
+// symbols and debugging information, which are not loaded).
+std::uint64_t program_pages(const abi::ModuleDescription& module) {
+    elf::Image image;
+    if (elf::parse(reinterpret_cast<const std::uint8_t*>(module.address), module.size, 0, ~std::uint64_t{0}, image) !=
+        elf::Error::none) {
+        return 0;  // load_program refuses it
+    }
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < image.segment_count; ++i) {
+        const elf::Segment& seg = image.segments[i];
+        n += pages((seg.vaddr & (user::page_size - 1)) + seg.mem_size);
+    }
+    return n;
+}
+
+// log2 of the Untyped a cell gets: its guest RAM, image and VMM program,
+// and room for the rest, rounded up to a power of two. The rest is about
+// 170 KiB: the VMM's page tables (a dozen), CNode (32 KiB), stack and IPC
+// buffer, VCPU, EPT tables and the state, console and CellInfo pages.
 std::uint8_t untyped_bits(const CellSpec& spec) {
-    constexpr std::uint64_t room = std::uint64_t{512} * 1024;
+    constexpr std::uint64_t room = std::uint64_t{256} * 1024;
     const std::uint64_t need =
-        spec.guest_ram_pages * user::page_size + pages(spec.image->size) * user::page_size + spec.vmm->size * 2 + room;
+        (spec.guest_ram_pages + pages(spec.image->size) + program_pages(*spec.vmm)) * user::page_size + room;
     std::uint8_t bits = 12;
     while ((std::uint64_t{1} << bits) < need) {
         ++bits;
@@ -134,7 +154,7 @@ std::uint8_t untyped_bits(const CellSpec& spec) {
 // Slots for the cell's capabilities: two per guest page (the frame and
 // the VMM's copy), one per image and program page, their page tables.
 std::uint64_t slot_count(const CellSpec& spec) {
-    return 2 * spec.guest_ram_pages + 2 * pages(spec.image->size) + 4 * pages(spec.vmm->size) + 128;
+    return 2 * spec.guest_ram_pages + 2 * pages(spec.image->size) + 4 * program_pages(*spec.vmm) + 128;
 }
 
 Status check(const CellSpec& spec, unsigned index) {
@@ -160,8 +180,9 @@ Status make_link(Env& env, CellLink& link) {
     return Status::ok;
 }
 
-Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell) {
-    SEPTUM_TRY(check(spec, index));
+namespace {
+
+Status build_parts(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell) {
     cell.name = spec.name;
     cell.index = index;
     // The root task's own page table for its staging and console pages
@@ -202,6 +223,20 @@ Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned
     cell.bytes.untyped = std::uint64_t{1} << bits;
     cell.bytes.total = cell.memory.used_bytes();
     return Status::ok;
+}
+
+}  // namespace
+
+Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell) {
+    SEPTUM_TRY(check(spec, index));
+    const Status s = build_parts(env, spec, link, index, cell);
+    if (s != Status::ok && cell.untyped != 0) {
+        // A cell half built is taken down whole: revoking its Untyped
+        // destroys everything made from it (and unmaps the console view).
+        (void)user::invoke(root_cnode, abi::Invocation::cnode_revoke, {cell.untyped, 64});
+        cell.console = nullptr;
+    }
+    return s;
 }
 
 }  // namespace septum::roottask

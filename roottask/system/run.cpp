@@ -103,15 +103,19 @@ void run(Env& env, const abi::ModuleDescription& module) {
                          spec.vmm == nullptr ? d.vmm_module : d.guest_module);
             continue;
         }
-        Cell& c = cells[built];
-        const Status s = build_cell(env, spec, link, built, c);
-        if (report.check(s == Status::ok, name.text,
-                         "{}: {} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} of {} ticks",
-                         user::status_name(s), c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024,
-                         c.bytes.guest_ram / 1024, d.priority, d.budget, d.period)) {
-            watches[built].cell = &c;
-            ++built;
+        // The cell's index (its badge, its console view) is its place in
+        // the description, whether or not the cells before it were built.
+        Cell& c = cells[i];
+        const Status s = build_cell(env, spec, link, i, c);
+        if (s != Status::ok) {
+            report.fail(name.text, "not built: {}", user::status_name(s));
+            continue;
         }
+        report.pass(name.text,
+                    "{} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} of {} ticks",
+                    c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024, c.bytes.guest_ram / 1024, d.priority, d.budget,
+                    d.period);
+        watches[built++].cell = &c;
     }
     user::Console& console = report.out();
     Monitor monitor(link, watches, built, &console);
