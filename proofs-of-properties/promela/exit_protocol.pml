@@ -16,6 +16,11 @@
  *  - The guest takes an injected interrupt at entry and acknowledges the
  *    device, which may then raise the line again.
  *
+ * Two mutants (spin -D...) put back what the checks must catch:
+ * MUTANT_NO_WINDOW_AFTER_INJECT, the VMM that asked for no window while
+ * an injection was going in, and MUTANT_NO_SIGNAL_AT_RUN, a run call that
+ * does not return a signalled word before entering the guest.
+ *
  * Checked: no deadlock (no invalid end state), no lost virtual interrupt
  * (the assertion where the VMM blocks: every raised, unacknowledged line is
  * known to someone), and with weak fairness that every raised interrupt is
@@ -64,7 +69,12 @@ inline deliver() {
     :: !injecting && guest_if && pending[1] -> injecting = true; injected = 1; pending[1] = 0
     :: else -> skip
     fi;
+#ifdef MUTANT_NO_WINDOW_AFTER_INJECT
+    /* the VMM before the fix: no window once an injection is going in */
+    window = !injecting && (pending[0] || pending[1])
+#else
     window = pending[0] || pending[1]
+#endif
 }
 
 inline take_word() {
@@ -77,10 +87,12 @@ active proctype Vmm() {
 enter:
     /* vcpu_run: atomic in the kernel (one CPU, interrupts off). */
     atomic {
+#ifndef MUTANT_NO_SIGNAL_AT_RUN
         if
         :: word[0] || word[1] -> take_word(); hlt_exit = false; goto handled
         :: else -> skip
         fi;
+#endif
         /* VM entry: an injected interrupt is taken at once; its handler
          * acknowledges the device and returns with IRET (IF set again). */
         if
