@@ -192,6 +192,41 @@ void read_state(Env& env) {
                       cs_access, cs_limit, gdtr_untouched, table_used);
 }
 
+// The interrupt-window request: a guest that runs STI; NOP; NOP; HLT with
+// interrupts masked exits for the window once STI's one-instruction
+// blocking is over; without the request the same guest runs on to HLT.
+// A request outside the state's bits is refused.
+void interrupt_window(Env& env) {
+    const char* name = "vmx.interrupt-window";
+    if (skip_without_vmx(env, name)) {
+        return;
+    }
+    Guest g;
+    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+        return;
+    }
+    const std::uint8_t code[] = {0xfb, 0x90, 0x90, 0xf4};  // sti; nop; nop; hlt
+    for (std::size_t i = 0; i < sizeof(code); ++i) {
+        reinterpret_cast<std::uint8_t*>(scratch(40))[i] = code[i];
+    }
+    constexpr std::uint64_t everything = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    g.page->state = real_mode_state();
+    const Status first = run(g, everything | abi::run_interrupt_window, abi::vcpu_state::rsp_rip_rflags);
+    const std::uint32_t window_reason = g.page->exit.reason;
+    const std::uint64_t window_rip = g.page->state.rip;
+    const Status second = run(g, 0, abi::vcpu_state::rsp_rip_rflags);
+    const std::uint32_t then_reason = g.page->exit.reason;
+    const Status bad = run(g, std::uint64_t{1} << 33, 0);
+    const bool ok = first == Status::ok &&
+                    window_reason == static_cast<std::uint32_t>(abi::VmxExit::interrupt_window) &&
+                    (window_rip == guest_code_gpa + 1 || window_rip == guest_code_gpa + 2) && second == Status::ok &&
+                    then_reason == static_cast<std::uint32_t>(abi::VmxExit::hlt) && bad == Status::invalid_argument;
+    env.report->check(ok, name,
+                      "with the request: {} reason {} at rip {:x}; without: {} reason {}; an unknown request bit: {}",
+                      user::status_name(first), window_reason, window_rip, user::status_name(second), then_reason,
+                      user::status_name(bad));
+}
+
 // An exit round trip, as a VMM sees it: the guest loops on one exiting
 // instruction (then jmp back), each exit comes back to this thread, which
 // answers (for CPUID an empty leaf; for OUT nothing) and runs the guest on
@@ -251,8 +286,12 @@ void io_exit_bench(Env& env) {
 }
 
 const TestCase group[] = {
-    {"vmx.guest-io-hlt", guest_io_hlt},         {"vmx.bad-state-refused", bad_state}, {"vmx.read-state", read_state},
-    {"bench.vmx-cpuid-exit", cpuid_exit_bench}, {"bench.vmx-io-exit", io_exit_bench},
+    {"vmx.guest-io-hlt", guest_io_hlt},
+    {"vmx.bad-state-refused", bad_state},
+    {"vmx.read-state", read_state},
+    {"vmx.interrupt-window", interrupt_window},
+    {"bench.vmx-cpuid-exit", cpuid_exit_bench},
+    {"bench.vmx-io-exit", io_exit_bench},
 };
 
 }  // namespace

@@ -160,7 +160,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
             vcpu.arrived(vmm::state_needed(page.exit.reason & 0xffff));
         }
         const vmm::Outcome outcome = recorder.handle_exit(guest, vcpu, memory);
-        supply = vcpu.dirty();
+        supply = vcpu.dirty() | (vcpu.interrupt_window_wanted() ? abi::run_interrupt_window : 0);
         switch (outcome.action) {
             case vmm::Action::resume:
                 break;

@@ -23,12 +23,15 @@ struct Vcpu {
     caps::Slot slots[slot_count];
     GuestGprs gprs;
     std::uint64_t xcr0;
-    std::uint64_t want_mask;  // of the run in progress
-    std::uint64_t host_cr3;   // HOST_CR3 as last written (0: not yet)
+    std::uint64_t want_mask;      // of the run in progress
+    std::uint64_t host_cr3;       // HOST_CR3 as last written (0: not yet)
+    std::uint32_t proc_controls;  // the primary processor-based controls, without a window request
     std::uint16_t vpid;
-    bool initialised;  // controls and constant fields written
-    bool launched;     // VMLAUNCH done since the last VMCLEAR
-    bool restart;      // a kernel-kept exit interrupted the run: resume without re-supplying state
+    bool window_allowed;  // the CPU offers interrupt-window exiting
+    bool window;          // the VMCS has interrupt-window exiting on
+    bool initialised;     // controls and constant fields written
+    bool launched;        // VMLAUNCH done since the last VMCLEAR
+    bool restart;         // a kernel-kept exit interrupted the run: resume without re-supplying state
 };
 
 inline constexpr std::uint64_t vmcs_offset = 0;

@@ -111,8 +111,16 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::ui
     // the registers the exit saved: the state page still holds what was
     // supplied before, which the guest has moved on from.
     const bool restarted = v.restart;
-    const Status loaded =
-        prepared != Status::ok || restarted ? prepared : arch::vcpu::load(v, state_page(v).state, supply);
+    // The interrupt-window request is checked with the state, before
+    // anything is written, and takes effect after it.
+    const bool window = (supply & abi::run_interrupt_window) != 0;
+    supply &= ~abi::run_interrupt_window;
+    Status loaded = prepared;
+    if (loaded == Status::ok && !restarted) {
+        loaded =
+            window && !v.window_allowed ? Status::invalid_argument : arch::vcpu::load(v, state_page(v).state, supply);
+        loaded = loaded == Status::ok ? arch::vcpu::set_interrupt_window(v, window) : loaded;
+    }
     if (loaded != Status::ok) {
         set_message_info(caller, abi::MessageInfo{});
         return loaded;

@@ -86,6 +86,10 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
     if (!ok) {
         return Status::invalid_argument;  // this CPU lacks a control the kernel relies on
     }
+    v.proc_controls = proc;
+    v.window_allowed = (vmx::control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls)).allowed1 &
+                        vmcs::proc::interrupt_window_exiting) != 0;
+    v.window = false;
     // No MSR bitmap: every RDMSR and WRMSR exits. Exceptions stay the
     // guest's own. No MSR lists.
     const bool written = write_all({{Field::pin_controls, pin},
@@ -155,6 +159,18 @@ bool write_constant_host_state(const Vcpu& v) {
 static_assert(offsetof(abi::VcpuState, r15) == offsetof(GuestGprs, r15) &&
                   offsetof(abi::VcpuState, rax) == offsetof(GuestGprs, rax),
               "VcpuState begins with the registers in GuestGprs order");
+
+Status change_interrupt_window(Vcpu& v, bool on) {
+    if (on && !v.window_allowed) {
+        return Status::invalid_argument;
+    }
+    // The only execution control a VMM affects, and only this bit of it.
+    if (!vmwrite(Field::proc_controls, v.proc_controls | (on ? vmcs::proc::interrupt_window_exiting : 0))) {
+        return Status::invalid_argument;
+    }
+    v.window = on;
+    return Status::ok;
+}
 
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     CurrentVmcs vmcs;

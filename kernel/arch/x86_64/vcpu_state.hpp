@@ -24,6 +24,14 @@ void write_host_state(Vcpu& v);
 // Checks and writes the parts of `s` in `mask` into the current VMCS.
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask);
 
+// Turns interrupt-window exiting on or off for the next entries
+// (abi::run_interrupt_window); invalid_argument on a CPU without it.
+// Inline for the common case, no change.
+Status change_interrupt_window(Vcpu& v, bool on);
+inline Status set_interrupt_window(Vcpu& v, bool on) {
+    return on == v.window ? Status::ok : change_interrupt_window(v, on);
+}
+
 // Reads the parts in `mask`, and the exit information, out of the VMCS.
 void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask);
 void store_exit(abi::ExitInfo& e);

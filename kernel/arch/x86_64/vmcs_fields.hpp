@@ -127,6 +127,7 @@ inline constexpr std::uint32_t nmi_exiting = 1u << 3;
 inline constexpr std::uint32_t preemption_timer = 1u << 6;
 }  // namespace pin
 namespace proc {
+inline constexpr std::uint32_t interrupt_window_exiting = 1u << 2;
 inline constexpr std::uint32_t hlt_exiting = 1u << 7;
 inline constexpr std::uint32_t mwait_exiting = 1u << 10;
 inline constexpr std::uint32_t rdpmc_exiting = 1u << 11;

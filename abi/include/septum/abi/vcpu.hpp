@@ -27,6 +27,12 @@ inline constexpr std::uint64_t xcr0 = 1u << 8;
 inline constexpr std::uint64_t all = (1u << 9) - 1;
 }  // namespace vcpu_state
 
+// A request, not state: in a run's supply_mask, this bit asks for an exit
+// (VmxExit::interrupt_window) as soon as the guest can take an external
+// interrupt, so that the VMM can inject one it holds. Without it the run
+// clears the request. Refused on a CPU without interrupt-window exiting.
+inline constexpr std::uint64_t run_interrupt_window = std::uint64_t{1} << 32;
+
 struct Segment {
     std::uint64_t base;
     std::uint32_t limit;

@@ -80,8 +80,8 @@ public:
     // 27.6.1: RFLAGS.IF, no STI or MOV-SS blocking, no other event).
     [[nodiscard]] bool interruptible() const;
 
-    // The VMM wants an exit as soon as the guest can take an interrupt.
-    // The run call does not carry this yet; see docs/vmm-server.md.
+    // The VMM wants an exit as soon as the guest can take an interrupt
+    // (abi::run_interrupt_window in the next run's supply mask).
     [[nodiscard]] bool interrupt_window_wanted() const { return interrupt_window_; }
     void want_interrupt_window(bool on) { interrupt_window_ = on; }
 
