@@ -29,8 +29,15 @@ void check_cpuid(const Machine& m, const abi::ExitInfo& exit, const abi::VcpuSta
     if (((s.rax | s.rbx | s.rcx | s.rdx) >> 32) != 0) {
         violated("CPUID left bits 63:32 set");
     }
-    const std::uint64_t rip = before.rip + exit.instruction_length;
-    if (s.rip != rip && s.rip != (rip & 0xffffffff)) {
+    // By the mode the guest was truly in (not a stale copy of CR0, EFER, CS).
+    const bool long64 =
+        (before.efer & vmm::x86::efer::lma) != 0 && (before.cs.access_rights & vmm::x86::access::l) != 0;
+    if (!long64 && before.rip > 0xffffffff) {
+        return;  // a RIP no processor has outside 64-bit mode (a mutated record)
+    }
+    const std::uint64_t next = before.rip + exit.instruction_length;
+    const std::uint64_t rip = long64 ? next : next & 0xffffffff;
+    if (s.rip != rip) {
         violated("CPUID moved RIP from %#llx to %#llx", static_cast<unsigned long long>(before.rip),
                  static_cast<unsigned long long>(s.rip));
     }

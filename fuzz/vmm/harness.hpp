@@ -60,6 +60,8 @@ std::uint32_t event_info(Source& source, Machine& m);
 // Whether the kernel's entry checks would let event `info` be injected into
 // a guest with `cr0` (an exit's event fields are in the same format).
 bool deliverable(std::uint32_t info, std::uint64_t cr0);
+// Whether the kernel would enter a guest with all of `state`.
+bool enterable(const abi::VcpuState& state);
 
 // Common oracles, after every exit.
 void check_exit(const Machine& m, const Family& family, const abi::VcpuState& before, const vmm::Outcome& outcome);

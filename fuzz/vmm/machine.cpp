@@ -199,8 +199,10 @@ Machine::Machine(Source& src)
                    {*this, &mmio_uart, 0xfed00000, vmm::Uart16550::register_count, true},
                    {*this, nullptr, 0xfee00000, 0x1000, true}},
       guest{cpuid, ports, mmio, console, clock, reset_state(), policy_of(g_environment)},
+      lazy{src, page},
       vcpu{page},
       memory{*this, ram_bytes} {
+    vcpu.set_source(&lazy);
     for (CheckedDevice& d : port_devices) {
         if (ports.claim(d.base(), d.length(), d) != Status::ok) {
             violated("the port layout overlaps");

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lazy_state.hpp"
 #include "source.hpp"
 
 namespace septum::fuzz {
@@ -142,6 +143,7 @@ public:
     CheckedDevice mmio_devices[3];
     vmm::Guest guest;
     abi::VcpuPage page{};
+    LazyState lazy;
     vmm::Vcpu vcpu;
     CheckedMemory memory;
     // False once the input made state or exit fields no processor reports

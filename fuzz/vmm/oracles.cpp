@@ -74,6 +74,8 @@ bool entry_valid(const abi::VcpuState& s, std::uint64_t mask) {
 
 }  // namespace
 
+bool enterable(const abi::VcpuState& state) { return entry_valid(state, abi::vcpu_state::all); }
+
 bool deliverable(std::uint32_t info, std::uint64_t cr0) {
     abi::VcpuState s{};
     s.inject_info = info;

@@ -57,7 +57,7 @@ abi::ExitInfo build_exit(Source& source, Machine& m, const Family& family) {
 void judge_recorded(Machine& m) {
     const abi::ExitInfo& e = m.page.exit;
     const std::uint64_t cr0 = m.page.state.cr0;
-    m.plausible = e.instruction_length <= 15 && deliverable(e.idt_vectoring_info, cr0) &&
+    m.plausible = e.instruction_length <= 15 && enterable(m.page.state) && deliverable(e.idt_vectoring_info, cr0) &&
                   deliverable(e.interruption_info, cr0) &&
                   ((e.idt_vectoring_info & 0x80000000) == 0 || during_delivery_possible(e.reason & 0xffff));
 }
@@ -66,6 +66,17 @@ void judge_recorded(Machine& m) {
 void run_on(Source& source, Machine& m) {
     for (unsigned n = source.u8() % 3; n > 0; --n) {
         m.vcpu.set_gpr(source.u8(), source.value());
+    }
+}
+
+// The VMM hands back only parts of the state it had: a part it edited
+// without fetching would carry an older exit's values into the guest.
+// CR2 is written whole by a page fault; injection is supply-only.
+void check_handed_back(const Machine& m, std::uint64_t had) {
+    const std::uint64_t blind = m.vcpu.dirty() & ~had & ~(abi::vcpu_state::cr2 | abi::vcpu_state::injection);
+    if (blind != 0) {
+        violated("exit %#x handed back state parts %#llx it never fetched", m.page.exit.reason,
+                 static_cast<unsigned long long>(blind));
     }
 }
 
@@ -87,7 +98,9 @@ int run(const std::uint8_t* data, std::size_t size, const Family& family) {
         }
         const abi::VcpuState before = m.page.state;
         m.forget_accesses();
+        m.vcpu.arrived(m.lazy.arrive(m.page.exit.reason));
         const vmm::Outcome outcome = vmm::handle_exit(m.guest, m.vcpu, m.memory);
+        check_handed_back(m, m.lazy.settle(m.vcpu.dirty()));
         check_exit(m, family, before, outcome);
         check_device_models(m);
         if (family.check != nullptr) {

@@ -123,7 +123,8 @@ void build_form(Source& source, Machine& m, Form form) {
     for (unsigned i = 0; i < 16; ++i) {
         m.vcpu.set_gpr(i, source.value());
     }
-    s.rip = code_base + source.u16() % (ram_size - code_base - 16);
+    // Now and then just below 4 GiB, where only IA-32e mode does not wrap.
+    s.rip = source.one_in(16) ? 0xffffffff - source.u8() % 16 : code_base + source.u16() % (ram_size - code_base - 16);
     s.rflags =
         x86::rflags::fixed1 | (source.u16() & (x86::rflags::cf | x86::rflags::pf | x86::rflags::af | x86::rflags::zf |
                                                x86::rflags::sf | x86::rflags::if_ | x86::rflags::df | x86::rflags::of));

@@ -154,6 +154,10 @@ Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
         return Outcome::stop(StopReason::entry_failure, basic);
     }
     Outcome outcome = dispatch(guest, vcpu, memory, basic);
+    if (vcpu.fetch_failed() && outcome.action != Action::stop) {
+        // A handler went on without state it needed (Vcpu::advance does).
+        return Outcome::stop(StopReason::emulation_failure, basic);
+    }
     if (outcome.action == Action::resume || outcome.action == Action::wait_for_interrupt) {
         reinject_vectored_event(vcpu);
         outcome = deliver_interrupts(guest, vcpu, outcome);

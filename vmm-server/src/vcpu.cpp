@@ -16,6 +16,7 @@ constexpr Gpr gprs_by_encoding[16] = {
 
 void Vcpu::begin_exit() {
     dirty_ = 0;
+    fetch_failed_ = false;
     interrupt_window_ = false;
     page_.state.inject_info = 0;
     page_.state.inject_error = 0;
@@ -28,6 +29,7 @@ bool Vcpu::fetch(std::uint64_t mask) {
         return true;
     }
     if (source_ == nullptr || !source_->read(missing)) {
+        fetch_failed_ = true;
         return false;
     }
     current_ |= missing;
@@ -61,8 +63,12 @@ unsigned Vcpu::cpl() const { return (page_.state.ss.access_rights >> x86::access
 void Vcpu::advance(std::uint32_t length) {
     abi::VcpuState& s = edit(abi::vcpu_state::rsp_rip_rflags);
     s.rip += length;
-    if (mode() != CpuMode::long64) {
-        s.rip &= 0xffffffffu;  // EIP/IP wraps outside 64-bit mode
+    // EIP/IP wraps outside 64-bit mode. Only a RIP past 4 GiB can tell, so
+    // the mode (CR0, EFER, CS), which a short exit does not bring back, is
+    // fetched only then (if it cannot be, handle_exit stops the guest).
+    if (s.rip > 0xffffffffu && fetch(abi::vcpu_state::control | abi::vcpu_state::segments) &&
+        mode() != CpuMode::long64) {
+        s.rip &= 0xffffffffu;
     }
     const std::uint32_t blocking = x86::interruptibility::sti | x86::interruptibility::mov_ss;
     if ((s.interruptibility & blocking) != 0) {

@@ -96,12 +96,16 @@ public:
     // source; false if it cannot. A handler fetches before it reads or
     // edits a part its exit may not have brought (state_needed in exit.hpp).
     [[nodiscard]] bool fetch(std::uint64_t mask);
+    // A fetch of this exit failed: what was decided without the state is a
+    // guess, and handle_exit stops the guest rather than resume on it.
+    [[nodiscard]] bool fetch_failed() const { return fetch_failed_; }
 
 private:
     abi::VcpuPage& page_;
     std::uint64_t dirty_ = 0;
     std::uint64_t current_ = abi::vcpu_state::all;
     StateSource* source_ = nullptr;
+    bool fetch_failed_ = false;
     bool interrupt_window_ = false;
 };
 
