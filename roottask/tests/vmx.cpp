@@ -227,6 +227,51 @@ void interrupt_window(Env& env) {
                       user::status_name(bad));
 }
 
+// Guest MSRs (abi::GuestMsrs): supplied values go into the VMCS and the
+// MSR load area, the guest runs, and what the CPU stored at the exit (the
+// VMCS fields and the MSR store area) comes back equal. Values the CPU
+// would refuse are refused before entry.
+void guest_msrs(Env& env) {
+    const char* name = "vmx.guest-msrs";
+    if (skip_without_vmx(env, name)) {
+        return;
+    }
+    Guest g;
+    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+        return;
+    }
+    constexpr std::uint64_t everything = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    const abi::GuestMsrs want{0x10,
+                              0x7000,
+                              0xffff800000001000,
+                              0x0006060606060606,
+                              0x0023001000000000,
+                              0xffffffff81000000,
+                              0xffffffff81000100,
+                              0x47700,
+                              0xffff888000000000};
+    g.page->state = real_mode_state();
+    g.page->state.efer = 1;  // SCE: the areas carry the SYSCALL MSRs from now on
+    g.page->state.msrs = want;
+    const Status first = run(g, everything, abi::vcpu_state::msrs);
+    const abi::GuestMsrs got = g.page->state.msrs;
+    const bool same = got.sysenter_cs == want.sysenter_cs && got.sysenter_esp == want.sysenter_esp &&
+                      got.sysenter_eip == want.sysenter_eip && got.pat == want.pat && got.star == want.star &&
+                      got.lstar == want.lstar && got.cstar == want.cstar && got.sfmask == want.sfmask &&
+                      got.kernel_gs_base == want.kernel_gs_base;
+    g.page->state.msrs = want;
+    g.page->state.msrs.lstar = 0x0000800000000000;  // not canonical
+    const Status lstar = run(g, abi::vcpu_state::msrs, 0);
+    g.page->state.msrs = want;
+    g.page->state.msrs.pat = 0x0002;  // type 2 is reserved
+    const Status pat = run(g, abi::vcpu_state::msrs, 0);
+    env.report->check(
+        first == Status::ok && same && lstar == Status::invalid_argument && pat == Status::invalid_argument, name,
+        "run: {}, stored at the exit as supplied: {} (LSTAR {:x}, PAT {:x}); "
+        "non-canonical LSTAR: {}; reserved PAT type: {}",
+        user::status_name(first), same, got.lstar, got.pat, user::status_name(lstar), user::status_name(pat));
+}
+
 // An exit round trip, as a VMM sees it: the guest loops on one exiting
 // instruction (then jmp back), each exit comes back to this thread, which
 // answers (for CPUID an empty leaf; for OUT nothing) and runs the guest on
@@ -289,6 +334,7 @@ const TestCase group[] = {
     {"vmx.guest-io-hlt", guest_io_hlt},
     {"vmx.bad-state-refused", bad_state},
     {"vmx.read-state", read_state},
+    {"vmx.guest-msrs", guest_msrs},
     {"vmx.interrupt-window", interrupt_window},
     {"bench.vmx-cpuid-exit", cpuid_exit_bench},
     {"bench.vmx-io-exit", io_exit_bench},

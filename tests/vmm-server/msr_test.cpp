@@ -32,6 +32,23 @@ TEST_F(MsrTest, SyscallMsrsRoundTrip) {
     EXPECT_EQ(rd(Msr::sfmask).value(), 0x47700u);
     EXPECT_EQ(rd(Msr::kernel_gs_base).value(), 0xffff888000000000u);
     EXPECT_TRUE(guest.msrs.changed);
+    // What goes to the CPU is what the guest wrote.
+    const abi::GuestMsrs h = hardware_msrs(guest.msrs);
+    EXPECT_EQ(h.star, 0x0023001000000000u);
+    EXPECT_EQ(h.lstar, 0xffffffff81000000u);
+    EXPECT_EQ(h.cstar, 0xffffffff81000100u);
+    EXPECT_EQ(h.sfmask, 0x47700u);
+    EXPECT_EQ(h.kernel_gs_base, 0xffff888000000000u);
+    EXPECT_EQ(h.pat, guest.msrs.pat);
+}
+
+TEST_F(MsrTest, SwapgsIsTakenFromTheCpu) {
+    abi::GuestMsrs stored = hardware_msrs(guest.msrs);
+    stored.kernel_gs_base = 0xffff888000001000;  // the guest ran SWAPGS
+    stored.lstar = 0x1234;                       // anything else the CPU stored is not taken
+    take_hardware_msrs(guest.msrs, stored);
+    EXPECT_EQ(rd(Msr::kernel_gs_base).value(), 0xffff888000001000u);
+    EXPECT_EQ(rd(Msr::lstar).value(), 0u);
 }
 
 TEST_F(MsrTest, NonCanonicalAndReservedValuesAreRefused) {

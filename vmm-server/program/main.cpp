@@ -145,6 +145,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     vcpu.set_source(&kernel_state);
     vmm::ExitRecorder recorder(console, (info.flags & abi::cell_flags::record_exits) != 0);
     page.state = guest.initial;
+    page.state.msrs = vmm::hardware_msrs(guest.msrs);
     // Each exit brings back what its handler needs, no more (the kernel
     // adds the table's entry for the exit's reason to the run's mask 0).
     vmm::set_state_needed(page);
@@ -158,9 +159,17 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         // current stays current.
         if (page.exit.reason != abi::exit_reason_signal) {
             vcpu.arrived(vmm::state_needed(page.exit.reason & 0xffff));
+            if ((vmm::state_needed(page.exit.reason & 0xffff) & abi::vcpu_state::msrs) != 0) {
+                vmm::take_hardware_msrs(guest.msrs, page.state.msrs);
+            }
         }
         const vmm::Outcome outcome = recorder.handle_exit(guest, vcpu, memory);
         supply = vcpu.dirty() | (vcpu.interrupt_window_wanted() ? abi::run_interrupt_window : 0);
+        if (guest.msrs.changed) {  // a WRMSR or a reset: the CPU's copy follows
+            page.state.msrs = vmm::hardware_msrs(guest.msrs);
+            guest.msrs.changed = false;
+            supply |= abi::vcpu_state::msrs;
+        }
         switch (outcome.action) {
             case vmm::Action::resume:
                 break;
@@ -169,6 +178,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
                 if (resets++ == info.max_resets || !load_guest(info, memory).ok()) {
                     report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
                 }
+                page.state.msrs = vmm::hardware_msrs(guest.msrs);  // back at power-on values too
                 supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
                 break;
             case vmm::Action::stop:

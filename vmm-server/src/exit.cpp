@@ -174,9 +174,9 @@ std::uint64_t state_needed(std::uint32_t basic_reason) {
         case abi::VmxExit::cpuid:  // leaf 1 fetches CR4 (OSXSAVE) itself
         case abi::VmxExit::hlt:
             return every;
-        case abi::VmxExit::rdmsr:  // EFER and CR0; the FS and GS bases
+        case abi::VmxExit::rdmsr:  // EFER and CR0; the FS and GS bases; KERNEL_GS_BASE
         case abi::VmxExit::wrmsr:
-            return every | vs::control | vs::segments;
+            return every | vs::control | vs::segments | vs::msrs;
         case abi::VmxExit::io_instruction:  // paging for string I/O, which fetches the segments itself
             return every | vs::control;
         default:

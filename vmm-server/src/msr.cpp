@@ -180,4 +180,11 @@ Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::ui
     return Status::invalid_argument;
 }
 
+abi::GuestMsrs hardware_msrs(const MsrState& m) {
+    return abi::GuestMsrs{m.sysenter_cs, m.sysenter_esp, m.sysenter_eip, m.pat,           m.star,
+                          m.lstar,       m.cstar,        m.sfmask,       m.kernel_gs_base};
+}
+
+void take_hardware_msrs(MsrState& m, const abi::GuestMsrs& stored) { m.kernel_gs_base = stored.kernel_gs_base; }
+
 }  // namespace septum::vmm

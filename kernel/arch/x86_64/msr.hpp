@@ -19,10 +19,13 @@ enum class Msr : std::uint32_t {
     vmx_cr4_fixed0 = 0x488,  // A.8
     vmx_cr4_fixed1 = 0x489,
     vmx_procbased_ctls2 = 0x48b,  // A.3.3
+    pat = 0x277,                  // IA32_PAT
     efer = 0xc0000080,            // IA32_EFER
     star = 0xc0000081,            // SYSCALL/SYSRET segments
     lstar = 0xc0000082,           // SYSCALL entry point (64-bit)
+    cstar = 0xc0000083,           // SYSCALL entry point (compatibility mode)
     sfmask = 0xc0000084,          // RFLAGS bits SYSCALL clears
+    kernel_gs_base = 0xc0000102,  // the GS base SWAPGS swaps in
 };
 
 // IA32_FEATURE_CONTROL bits (SDM Vol. 3 23.7).

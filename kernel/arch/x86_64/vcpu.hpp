@@ -29,6 +29,7 @@ struct Vcpu {
     std::uint16_t vpid;
     bool window_allowed;  // the CPU offers interrupt-window exiting
     bool window;          // the VMCS has interrupt-window exiting on
+    bool msr_areas_on;    // the MSR areas are loaded at entries and exits
     bool initialised;     // controls and constant fields written
     bool launched;        // VMLAUNCH done since the last VMCLEAR
     bool restart;         // a kernel-kept exit interrupted the run: resume without re-supplying state
@@ -36,6 +37,19 @@ struct Vcpu {
 
 inline constexpr std::uint64_t vmcs_offset = 0;
 inline constexpr std::uint64_t vcpu_offset = 4096;
+
+// The guest MSRs the VMCS has no field for travel in MSR areas (SDM Vol. 3
+// 24.7.2, 24.8.2) in the VCPU's second page, after the Vcpu: the guest's
+// (loaded at entry, stored at exit) and the host's (loaded at exit).
+struct MsrEntry {
+    std::uint32_t index;
+    std::uint32_t reserved;
+    std::uint64_t value;
+};
+enum AreaMsr : unsigned { area_star, area_lstar, area_cstar, area_sfmask, area_kernel_gs_base, area_msr_count };
+inline constexpr std::uint64_t guest_msr_area_offset = vcpu_offset + 2048;
+inline constexpr std::uint64_t host_msr_area_offset = guest_msr_area_offset + 256;
+static_assert(sizeof(Vcpu) <= 2048 && area_msr_count * sizeof(MsrEntry) <= 256, "the VCPU's second page holds all");
 
 // Object lifecycle (kernel_machine.cpp): a new VCPU gets its VMCS revision
 // and a VPID; a destroyed one is cleared from the CPU.

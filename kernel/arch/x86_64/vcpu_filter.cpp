@@ -67,6 +67,27 @@ Status check_injection(const abi::VcpuState& s, bool protected_mode) {
     return ((info & inject::error_code) != 0) == error_code_due ? Status::ok : Status::invalid_argument;
 }
 
+// The MSRs as WRMSR would take them (SDM Vol. 4 Table 2-2) and VM entry
+// checks them (26.3.1.1, 26.4): SYSENTER_CS and SFMASK 32-bit, addresses
+// canonical, every PAT entry a defined memory type.
+Status check_msrs(const abi::GuestMsrs& m) {
+    const auto canonical = [](std::uint64_t a) { return (a >> 47) == 0 || (a >> 47) == 0x1ffff; };
+    if ((m.sysenter_cs >> 32) != 0 || (m.sfmask >> 32) != 0) {
+        return Status::invalid_argument;
+    }
+    if (!canonical(m.sysenter_esp) || !canonical(m.sysenter_eip) || !canonical(m.lstar) || !canonical(m.cstar) ||
+        !canonical(m.kernel_gs_base)) {
+        return Status::invalid_argument;
+    }
+    for (unsigned i = 0; i < 8; ++i) {
+        const std::uint64_t type = (m.pat >> (8 * i)) & 0xff;
+        if (type == 2 || type == 3 || type > 7) {
+            return Status::invalid_argument;
+        }
+    }
+    return Status::ok;
+}
+
 }  // namespace detail
 
 }  // namespace septum::arch::vcpu

@@ -60,6 +60,7 @@ inline constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
 // The checks of the rarer parts, out of line (vcpu_filter.cpp).
 Status check_control(const abi::VcpuState& s, const EntryLimits& l);
 Status check_injection(const abi::VcpuState& s, bool protected_mode);
+Status check_msrs(const abi::GuestMsrs& m);
 
 }  // namespace detail
 
@@ -85,6 +86,9 @@ inline Status check_state(const abi::VcpuState& s, std::uint64_t mask, const Ent
     if ((mask & abi::vcpu_state::injection) != 0) {
         SEPTUM_TRY(detail::check_injection(s, protected_mode));
     }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        SEPTUM_TRY(detail::check_msrs(s.msrs));
+    }
     return Status::ok;
 }
 
@@ -100,7 +104,8 @@ inline constexpr std::uint32_t inject_valid = 1u << 31;  // the entry interrupti
 inline std::uint64_t cr0_must1(const EntryLimits& l) { return l.cr0_fixed0 & ~(cr0::pe | cr0::pg); }
 
 inline std::uint32_t entry_controls_wanted(const abi::VcpuState& s) {
-    return vmcs::entry_ctl::load_efer | ((s.efer & efer_lma) != 0 ? vmcs::entry_ctl::ia32e_guest : 0);
+    return vmcs::entry_ctl::load_efer | vmcs::entry_ctl::load_pat |
+           ((s.efer & efer_lma) != 0 ? vmcs::entry_ctl::ia32e_guest : 0);
 }
 
 struct SegmentFields {
@@ -244,6 +249,15 @@ Status load_state(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s
     if ((mask & abi::vcpu_state::xcr0) != 0) {
         xcr0 = s.xcr0;
     }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        // The SYSCALL MSRs and KERNEL_GS_BASE are not in the VMCS: the
+        // caller puts them in the VCPU's MSR areas.
+        ok = detail::write_all(vmcs, {{vmcs::Field::guest_sysenter_cs, s.msrs.sysenter_cs},
+                                      {vmcs::Field::guest_sysenter_esp, s.msrs.sysenter_esp},
+                                      {vmcs::Field::guest_sysenter_eip, s.msrs.sysenter_eip},
+                                      {vmcs::Field::guest_pat, s.msrs.pat}}) &&
+             ok;
+    }
     return ok ? Status::ok : Status::invalid_argument;
 }
 
@@ -279,6 +293,12 @@ void store_state(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
                                       static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_gdtr_limit)), 0};
         s.idtr = abi::DescriptorTable{vmcs.read(vmcs::Field::guest_idtr_base),
                                       static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_idtr_limit)), 0};
+    }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        s.msrs.sysenter_cs = vmcs.read(vmcs::Field::guest_sysenter_cs);
+        s.msrs.sysenter_esp = vmcs.read(vmcs::Field::guest_sysenter_esp);
+        s.msrs.sysenter_eip = vmcs.read(vmcs::Field::guest_sysenter_eip);
+        s.msrs.pat = vmcs.read(vmcs::Field::guest_pat);
     }
     if ((mask & abi::vcpu_state::interruptibility) != 0) {
         s.interruptibility = static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_interruptibility));

@@ -1,4 +1,5 @@
 #include "vcpu_state.hpp"
+#include "layout.hpp"
 
 #include <cstddef>
 
@@ -36,6 +37,9 @@ public:
     [[nodiscard]] std::uint64_t read(Field field) const override { return vmread(field); }
 };
 
+// IA32_PAT at power-on (SDM Vol. 3A 13.12.4): a new guest starts with it.
+constexpr std::uint64_t power_on_pat = 0x0007040600070406;
+
 // This processor's limits, from the VMX capability MSRs, read once (at the
 // first VCPU's initialisation): they are constant, and reading six MSRs at
 // every run would be most of a short exit's cost.
@@ -48,6 +52,50 @@ void read_entry_limits() {
 }
 
 bool write_constant_host_state(const Vcpu& v);
+
+// The VCPU object's physical address, from its Vcpu (in the physical map).
+std::uint64_t object_of(const Vcpu& v) { return reinterpret_cast<std::uint64_t>(&v) - physmap_base - vcpu_offset; }
+
+MsrEntry* msr_area(const Vcpu& v, std::uint64_t offset) { return phys_to_virt<MsrEntry>(object_of(v) + offset); }
+
+constexpr Msr area_msrs[area_msr_count] = {Msr::star, Msr::lstar, Msr::cstar, Msr::sfmask, Msr::kernel_gs_base};
+
+// The guest's area starts at zero (power-on values); the host's holds
+// what the kernel runs with, restored at every exit.
+bool set_up_msr_areas(const Vcpu& v) {
+    MsrEntry* guest = msr_area(v, guest_msr_area_offset);
+    MsrEntry* host = msr_area(v, host_msr_area_offset);
+    for (unsigned i = 0; i < area_msr_count; ++i) {
+        const auto index = static_cast<std::uint32_t>(area_msrs[i]);
+        guest[i] = MsrEntry{index, 0, 0};
+        host[i] = MsrEntry{index, 0, rdmsr(area_msrs[i])};
+    }
+    const std::uint64_t object = object_of(v);
+    return write_all({{Field::entry_msr_load_address, object + guest_msr_area_offset},
+                      {Field::exit_msr_store_address, object + guest_msr_area_offset},
+                      {Field::exit_msr_load_address, object + host_msr_area_offset},
+                      {Field::entry_msr_load_count, 0},
+                      {Field::exit_msr_store_count, 0},
+                      {Field::exit_msr_load_count, 0}});
+}
+
+// The area MSRs matter to a guest only once it can use them: SYSCALL needs
+// EFER.SCE, SWAPGS 64-bit mode (both #UD otherwise), and RDMSR exits. Until
+// then the areas stay off, and entries and exits skip the ten MSR moves.
+// EFER changes only by a WRMSR, which exits, or by the VMM's supply.
+constexpr std::uint64_t efer_sce = 1u << 0, efer_lma = 1u << 10;
+
+void switch_msr_areas(Vcpu& v, std::uint64_t guest_efer) {
+    const bool on = (guest_efer & (efer_sce | efer_lma)) != 0;
+    if (on == v.msr_areas_on) {
+        return;
+    }
+    const std::uint64_t count = on ? std::uint64_t{area_msr_count} : 0;
+    (void)write_all({{Field::entry_msr_load_count, count},
+                     {Field::exit_msr_store_count, count},
+                     {Field::exit_msr_load_count, count}});
+    v.msr_areas_on = on;
+}
 
 // The VMX-preemption timer bounds every stay in a guest (SDM Vol. 3
 // 25.5.1): it counts down once every 2^IA32_VMX_MISC[4:0] TSC ticks and is
@@ -81,26 +129,25 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                         vmcs::proc2::enable_ept | vmcs::proc2::enable_vpid | vmcs::proc2::unrestricted_guest, proc2) &&
                     vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_exit_ctls),
                                          vmcs::exit_ctl::host_address_space_64 | vmcs::exit_ctl::ack_interrupt_on_exit |
-                                             vmcs::exit_ctl::save_efer | vmcs::exit_ctl::load_efer,
+                                             vmcs::exit_ctl::save_efer | vmcs::exit_ctl::load_efer |
+                                             vmcs::exit_ctl::save_pat | vmcs::exit_ctl::load_pat,
                                          exit);
     if (!ok) {
         return Status::invalid_argument;  // this CPU lacks a control the kernel relies on
     }
     v.proc_controls = proc;
+    v.msr_areas_on = false;
     v.window_allowed = (vmx::control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls)).allowed1 &
                         vmcs::proc::interrupt_window_exiting) != 0;
     v.window = false;
     // No MSR bitmap: every RDMSR and WRMSR exits. Exceptions stay the
-    // guest's own. No MSR lists.
+    // guest's own. The MSR areas carry the SYSCALL MSRs and KERNEL_GS_BASE.
     const bool written = write_all({{Field::pin_controls, pin},
                                     {Field::proc_controls, proc},
                                     {Field::secondary_controls, proc2},
                                     {Field::exit_controls, exit},
                                     {Field::exception_bitmap, 0},
                                     {Field::cr3_target_count, 0},
-                                    {Field::exit_msr_store_count, 0},
-                                    {Field::exit_msr_load_count, 0},
-                                    {Field::entry_msr_load_count, 0},
                                     {Field::vmcs_link_pointer, ~std::uint64_t{0}},
                                     {Field::vpid, v.vpid},
                                     {Field::ept_pointer, ept::pointer(ept_root)},
@@ -109,8 +156,9 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                                     {Field::guest_sysenter_cs, 0},
                                     {Field::guest_sysenter_esp, 0},
                                     {Field::guest_sysenter_eip, 0},
+                                    {Field::guest_pat, power_on_pat},
                                     {Field::preemption_timer_value, preemption_quantum()}});
-    if (!written || !write_constant_host_state(v)) {
+    if (!written || !write_constant_host_state(v) || !set_up_msr_areas(v)) {
         return Status::invalid_argument;
     }
     v.initialised = true;
@@ -150,6 +198,7 @@ bool write_constant_host_state(const Vcpu& v) {
                       {Field::host_sysenter_esp, 0},
                       {Field::host_sysenter_eip, 0},
                       {Field::host_efer, rdmsr(Msr::efer)},
+                      {Field::host_pat, rdmsr(Msr::pat)},
                       {Field::host_rsp, reinterpret_cast<std::uint64_t>(&v.gprs + 1)},
                       {Field::host_rip, reinterpret_cast<std::uint64_t>(&vm_exit_entry)}});
 }
@@ -174,7 +223,19 @@ Status change_interrupt_window(Vcpu& v, bool on) {
 
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     CurrentVmcs vmcs;
-    return load_state(vmcs, limits, s, mask, v.xcr0);
+    SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0));  // checks the MSRs too
+    if ((mask & abi::vcpu_state::control) != 0) {
+        switch_msr_areas(v, s.efer);
+    }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        MsrEntry* guest = msr_area(v, guest_msr_area_offset);
+        guest[area_star].value = s.msrs.star;
+        guest[area_lstar].value = s.msrs.lstar;
+        guest[area_cstar].value = s.msrs.cstar;
+        guest[area_sfmask].value = s.msrs.sfmask;
+        guest[area_kernel_gs_base].value = s.msrs.kernel_gs_base;
+    }
+    return Status::ok;
 }
 
 void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {
@@ -188,6 +249,16 @@ void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {
     store_state(vmcs, s, mask);
     if ((mask & abi::vcpu_state::xcr0) != 0) {
         s.xcr0 = v.xcr0;
+    }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        // What the CPU stored at the exit (SWAPGS changes KERNEL_GS_BASE
+        // without one).
+        const MsrEntry* guest = msr_area(v, guest_msr_area_offset);
+        s.msrs.star = guest[area_star].value;
+        s.msrs.lstar = guest[area_lstar].value;
+        s.msrs.cstar = guest[area_cstar].value;
+        s.msrs.sfmask = guest[area_sfmask].value;
+        s.msrs.kernel_gs_base = guest[area_kernel_gs_base].value;
     }
 }
 

@@ -29,8 +29,13 @@ enum class Field : std::uint32_t {
     // 64-bit
     ept_pointer = 0x201a,
     guest_physical_address = 0x2400,
+    exit_msr_store_address = 0x2006,
+    exit_msr_load_address = 0x2008,
+    entry_msr_load_address = 0x200a,
     vmcs_link_pointer = 0x2800,
+    guest_pat = 0x2804,
     guest_efer = 0x2806,
+    host_pat = 0x2c00,
     host_efer = 0x2c02,
     // 32-bit control
     pin_controls = 0x4000,
@@ -143,11 +148,14 @@ inline constexpr std::uint32_t unrestricted_guest = 1u << 7;
 namespace exit_ctl {
 inline constexpr std::uint32_t host_address_space_64 = 1u << 9;
 inline constexpr std::uint32_t ack_interrupt_on_exit = 1u << 15;
+inline constexpr std::uint32_t save_pat = 1u << 18;
+inline constexpr std::uint32_t load_pat = 1u << 19;
 inline constexpr std::uint32_t save_efer = 1u << 20;
 inline constexpr std::uint32_t load_efer = 1u << 21;
 }  // namespace exit_ctl
 namespace entry_ctl {
 inline constexpr std::uint32_t ia32e_guest = 1u << 9;
+inline constexpr std::uint32_t load_pat = 1u << 14;
 inline constexpr std::uint32_t load_efer = 1u << 15;
 }  // namespace entry_ctl
 

@@ -24,7 +24,8 @@ inline constexpr std::uint64_t tables = 1u << 5;            // gdtr idtr
 inline constexpr std::uint64_t interruptibility = 1u << 6;  // interruptibility and activity state
 inline constexpr std::uint64_t injection = 1u << 7;         // an event to inject at entry (supply only)
 inline constexpr std::uint64_t xcr0 = 1u << 8;
-inline constexpr std::uint64_t all = (1u << 9) - 1;
+inline constexpr std::uint64_t msrs = 1u << 9;  // GuestMsrs: SYSENTER, PAT, SYSCALL, KERNEL_GS_BASE
+inline constexpr std::uint64_t all = (1u << 10) - 1;
 }  // namespace vcpu_state
 
 // A request, not state: in a run's supply_mask, this bit asks for an exit
@@ -47,6 +48,17 @@ struct DescriptorTable {
     std::uint32_t reserved;
 };
 
+// The guest's MSRs the CPU uses without an exit: SYSENTER and PAT travel
+// in the VMCS, the SYSCALL MSRs and KERNEL_GS_BASE (which SWAPGS changes)
+// in the VCPU's MSR load and store areas. Every RDMSR and WRMSR of the
+// guest exits to its VMM, which keeps their values and supplies them here.
+struct GuestMsrs {
+    std::uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    std::uint64_t pat;
+    std::uint64_t star, lstar, cstar, sfmask;
+    std::uint64_t kernel_gs_base;
+};
+
 struct VcpuState {
     // In the order the kernel pushes them at an exit (r15 first), so that a
     // run can load them straight from the state page.
@@ -64,6 +76,7 @@ struct VcpuState {
     std::uint32_t inject_error;
     std::uint32_t inject_length;
     std::uint32_t reserved;
+    GuestMsrs msrs;
 };
 
 // What the last exit reported (SDM Vol. 3 24.9), written by every run.

@@ -4,6 +4,7 @@
 // could not have written on hardware is refused the same way.
 #pragma once
 
+#include <septum/abi/vcpu.hpp>
 #include <septum/caps/status.hpp>
 
 #include <cstdint>
@@ -13,9 +14,10 @@ namespace septum::vmm {
 class Vcpu;
 class CpuidPolicy;
 
-// MSRs without a place in abi::VcpuState. Until the run call carries them
-// (see docs/vmm-server.md) they live here only: reads return what the guest
-// wrote, and `changed` says the hardware copy is stale.
+// The guest's MSRs the VMM keeps. Every RDMSR and WRMSR exits, so these
+// are the guest's values; those the CPU uses without an exit go to the
+// hardware through abi::VcpuState::msrs (hardware_msrs) whenever `changed`
+// says the hardware copy is stale. MTRR_DEF_TYPE stays here only.
 struct MsrState {
     std::uint64_t pat = 0x0007040600070406;  // power-on value (SDM Vol. 3A 13.12.4)
     std::uint64_t sysenter_cs = 0;
@@ -54,6 +56,12 @@ Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uin
 // Writes MSR `index`; invalid_argument for an MSR outside the list, a
 // read-only one or a reserved value (the caller injects #GP).
 Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::uint64_t value);
+
+// The values the CPU needs, for the run's state (abi::vcpu_state::msrs).
+abi::GuestMsrs hardware_msrs(const MsrState& m);
+// Takes in what the guest changed without an exit: SWAPGS exchanges GS's
+// base and KERNEL_GS_BASE, so the stored value is the current one.
+void take_hardware_msrs(MsrState& m, const abi::GuestMsrs& stored);
 
 // Whether `address` is canonical for 48-bit linear addresses (SDM Vol. 1 3.3.7.1).
 constexpr bool canonical(std::uint64_t address) {
