@@ -4,15 +4,12 @@
 // TSC tick is an instruction). Prints "cpuid XXXXXXXX io XXXXXXXX\n", the
 // average ticks per iteration in hex (the loop's own two instructions
 // included), then stops through the debug-exit port with code 0x14.
+#include "real_mode.inc"
     .code16
     .text
     .global _start
 _start:
-    cld
-    xor %ax, %ax
-    mov %ax, %ds
-    mov %ax, %ss
-    mov $0x8000, %sp
+    flat_start
 
     mov $10, %bp                // warm up
 1:  xor %eax, %eax
@@ -43,10 +40,12 @@ _start:
     mov $cpuid_text, %si
     call print
     mov cpuid_ticks, %ebx
+    mov $8, %cx
     call print_hex
     mov $io_text, %si
     call print
     mov io_ticks, %ebx
+    mov $8, %cx
     call print_hex
     mov $'\n', %al
     mov $0x3f8, %dx
@@ -66,28 +65,7 @@ per_iteration:
     div %ecx
     ret
 
-print:                          // the string at ds:si to the UART
-    mov $0x3f8, %dx
-1:  lodsb
-    test %al, %al
-    jz 2f
-    outb %al, %dx
-    jmp 1b
-2:  ret
-
-print_hex:                      // ebx as eight hex digits
-    mov $8, %cx
-    mov $0x3f8, %dx
-1:  rol $4, %ebx
-    mov %bl, %al
-    and $0xf, %al
-    add $'0', %al
-    cmp $'9', %al
-    jbe 2f
-    add $('a' - '9' - 1), %al
-2:  outb %al, %dx
-    loop 1b
-    ret
+    uart_routines
 
     .balign 4
 start:

@@ -1,25 +1,21 @@
 // The hello guest: 16-bit real mode, loaded at 0x1000 in guest memory.
 // Prints a line through the UART at 0x3f8, then ends the run through the
 // debug-exit port (0xf4) with code 0x2a.
+#include "real_mode.inc"
     .code16
     .text
     .global _start
 _start:
-    cld
-    xor %ax, %ax
-    mov %ax, %ds
+    flat_start
     mov $message, %si
-1:  lodsb
-    test %al, %al
-    jz 2f
-    mov $0x3f8, %dx
-    out %al, %dx
-    jmp 1b
-2:  mov $0xf4, %dx
+    call print
+    mov $0xf4, %dx
     mov $0x2a, %al
     out %al, %dx
-3:  hlt
-    jmp 3b
+1:  hlt
+    jmp 1b
+
+    uart_routines
 
 message:
     .asciz "hello from the guest\n"

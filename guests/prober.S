@@ -7,15 +7,12 @@
 // counts and steps over - and must neither stop nor crash. At the end it
 // prints "probed, #GP NNNN\n" (the count, hex) and stops through the
 // debug-exit port with code 0x11.
+#include "real_mode.inc"
     .code16
     .text
     .global _start
 _start:
-    cld
-    xor %ax, %ax
-    mov %ax, %ds
-    mov %ax, %ss
-    mov $0x8000, %sp
+    flat_start
     movw $gp_handler, 13 * 4    // the real-mode IVT: #GP -> gp_handler
     movw $0, 13 * 4 + 2
 
@@ -55,32 +52,16 @@ _start:
     call print
     mov faults, %bx
     mov $4, %cx
-7:  rol $4, %bx
-    mov %bl, %al
-    and $0xf, %al
-    add $'0', %al
-    cmp $'9', %al
-    jbe 8f
-    add $('a' - '9' - 1), %al
-8:  mov $0x3f8, %dx
-    outb %al, %dx
-    loop 7b
+    call print_hex
     mov $'\n', %al
     outb %al, %dx
     mov $0xf4, %dx
     mov $0x11, %al
     outb %al, %dx
-9:  hlt
-    jmp 9b
+7:  hlt
+    jmp 7b
 
-print:                          // the string at ds:si to the UART
-    mov $0x3f8, %dx
-1:  lodsb
-    test %al, %al
-    jz 2f
-    outb %al, %dx
-    jmp 1b
-2:  ret
+    uart_routines
 
 // #GP: count it and return past the two-byte RDMSR or WRMSR.
 gp_handler:

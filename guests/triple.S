@@ -2,24 +2,20 @@
 // an exception: the CPU cannot deliver it, nor the double fault, and shuts
 // down. Its VMM resets it (memory and CPU) as often as its cell allows, so
 // each start prints the line again.
+#include "real_mode.inc"
     .code16
     .text
     .global _start
 _start:
-    cld
-    xor %ax, %ax
-    mov %ax, %ds
+    flat_start
     mov $message, %si
-    mov $0x3f8, %dx
-1:  lodsb
-    test %al, %al
-    jz 2f
-    out %al, %dx
-    jmp 1b
-2:  lidt empty_idt
+    call print
+    lidt empty_idt
     int3
-3:  hlt
-    jmp 3b
+1:  hlt
+    jmp 1b
+
+    uart_routines
 
 message:
     .asciz "up\n"

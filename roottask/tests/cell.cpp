@@ -56,23 +56,35 @@ CellSpec spec_of(const char* name, const abi::ModuleDescription* vmm, const abi:
     return s;
 }
 
+// One cell on its own, built and run until its VMM reports.
+struct Solo {
+    CellLink link;
+    Cell cell;
+    CellWatch watch;
+};
+
+Status run_alone(Env& env, const CellSpec& spec, Solo& r, unsigned index = 0) {
+    r.watch.cell = &r.cell;
+    Monitor monitor(r.link, &r.watch, 1, nullptr);
+    SEPTUM_TRY(make_link(env, r.link));
+    SEPTUM_TRY(build_cell(env, spec, r.link, index, r.cell));
+    SEPTUM_TRY(monitor.start());
+    monitor.run_to_end();
+    return Status::ok;
+}
+
 void hello_cell(Env& env) {
     const char* name = "cell.hello-guest";
     const abi::ModuleDescription* m[2] = {};
     if (skip_without_vmx(env, name) || !find_modules(env, name, {"vmm-server", "guest-hello"}, m)) {
         return;
     }
-    CellLink link;
-    Cell cell;
-    CellWatch watch;
-    watch.cell = &cell;
-    Monitor monitor(link, &watch, 1, nullptr);
-    if (!env.report->setup(make_link(env, link), name, "link") ||
-        !env.report->setup(build_cell(env, spec_of("hello", m[0], m[1]), link, 0, cell), name, "cell") ||
-        !env.report->setup(monitor.start(), name, "monitor")) {
+    Solo r;
+    if (!env.report->setup(run_alone(env, spec_of("hello", m[0], m[1]), r), name, "cell")) {
         return;
     }
-    monitor.run_to_end();
+    const CellWatch& watch = r.watch;
+    const Cell& cell = r.cell;
     const bool output_ok = kept_equals(watch, "hello from the guest\n");
     env.report->info("cell.hello.memory",
                      "cell Untyped {} KiB: {} KiB used, guest RAM {} KiB, image {} KiB, "
@@ -94,20 +106,14 @@ void multiboot_cell(Env& env) {
     if (skip_without_vmx(env, name) || !find_modules(env, name, {"vmm-server", "guest-multiboot"}, m)) {
         return;
     }
-    CellLink link;
-    Cell cell;
-    CellWatch watch;
-    watch.cell = &cell;
-    Monitor monitor(link, &watch, 1, nullptr);
     CellSpec spec = spec_of("mb", m[0], m[1]);
     spec.image_kind = abi::ImageKind::multiboot;
     spec.guest_ram_pages = 32;
-    if (!env.report->setup(make_link(env, link), name, "link") ||
-        !env.report->setup(build_cell(env, spec, link, 0, cell), name, "cell") ||
-        !env.report->setup(monitor.start(), name, "monitor")) {
+    Solo r;
+    if (!env.report->setup(run_alone(env, spec, r), name, "cell")) {
         return;
     }
-    monitor.run_to_end();
+    const CellWatch& watch = r.watch;
     const bool output_ok = kept_equals(watch, "multiboot: mb\n");
     env.report->check(reported(watch, abi::CellReport::stopped, 0x12) && output_ok, name,
                       "VMM report: label {} code {:x} (want 1 0x12); the guest's output was {}\"{}\"", watch.label,
@@ -155,18 +161,12 @@ void vmm_exit_bench(Env& env) {
     if (!find_modules(env, name, {"vmm-server", "guest-exitbench"}, m)) {
         return;
     }
-    CellLink link;
-    Cell cell;
-    CellWatch watch;
-    watch.cell = &cell;
-    Monitor monitor(link, &watch, 1, nullptr);
-    if (make_link(env, link) != Status::ok ||
-        build_cell(env, spec_of("exitbench", m[0], m[1]), link, 0, cell) != Status::ok ||
-        monitor.start() != Status::ok) {
+    Solo r;
+    if (run_alone(env, spec_of("exitbench", m[0], m[1]), r) != Status::ok) {
         env.report->info(name, "not measured: the cell could not be built");
         return;
     }
-    monitor.run_to_end();
+    const CellWatch& watch = r.watch;
     // "cpuid XXXXXXXX io XXXXXXXX\n"
     const bool shaped = reported(watch, abi::CellReport::stopped, 0x14) && watch.kept_length == 27 &&
                         std::memcmp(watch.kept, "cpuid ", 6) == 0 && std::memcmp(watch.kept + 14, " io ", 4) == 0;
@@ -212,16 +212,10 @@ Status measure_alone(Env& env, const abi::ModuleDescription* vmm, const abi::Mod
     if (alone_gap != 0) {
         return Status::ok;
     }
-    CellLink link;
-    Cell cell;
-    CellWatch watch;
-    watch.cell = &cell;
-    Monitor monitor(link, &watch, 1, nullptr);
-    SEPTUM_TRY(make_link(env, link));
     // The last index: the checks' own cells, in the same test, take the first ones.
-    SEPTUM_TRY(build_cell(env, half_cpu(spec_of("heartbeat", vmm, beat)), link, max_cells - 1, cell));
-    SEPTUM_TRY(monitor.start());
-    monitor.run_to_end();
+    Solo r;
+    SEPTUM_TRY(run_alone(env, half_cpu(spec_of("heartbeat", vmm, beat)), r, max_cells - 1));
+    const CellWatch& watch = r.watch;
     const Beats b = beats_of(watch);
     if (!b.all) {
         env.report->info("cell.heartbeat.alone", "the heartbeat alone failed: label {} code {:x}, {} console bytes",
