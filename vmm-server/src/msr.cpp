@@ -75,6 +75,19 @@ Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uin
     const MsrState& m = ctx.msrs;
     const abi::VcpuState& s = vcpu.state();
     switch (static_cast<Msr>(index)) {
+        case Msr::feature_control:  // the host's VT-x and its limits: never a guest's
+        case Msr::vmx_basic:
+        case Msr::vmx_pinbased_ctls:
+        case Msr::vmx_procbased_ctls:
+        case Msr::vmx_exit_ctls:
+        case Msr::vmx_entry_ctls:
+        case Msr::vmx_misc:
+        case Msr::vmx_cr0_fixed0:
+        case Msr::vmx_cr0_fixed1:
+        case Msr::vmx_cr4_fixed0:
+        case Msr::vmx_cr4_fixed1:
+        case Msr::vmx_procbased_ctls2:
+            return Status::invalid_argument;
         case Msr::tsc:
             return ctx.clock.tsc();
         case Msr::apic_base:
@@ -116,6 +129,19 @@ Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uin
 Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::uint64_t value) {
     MsrState& m = ctx.msrs;
     switch (static_cast<Msr>(index)) {
+        case Msr::feature_control:  // the host's VT-x and its limits: never a guest's
+        case Msr::vmx_basic:
+        case Msr::vmx_pinbased_ctls:
+        case Msr::vmx_procbased_ctls:
+        case Msr::vmx_exit_ctls:
+        case Msr::vmx_entry_ctls:
+        case Msr::vmx_misc:
+        case Msr::vmx_cr0_fixed0:
+        case Msr::vmx_cr0_fixed1:
+        case Msr::vmx_cr4_fixed0:
+        case Msr::vmx_cr4_fixed1:
+        case Msr::vmx_procbased_ctls2:
+            return Status::invalid_argument;
         case Msr::tsc:  // read-only here: the TSC is the host's
         case Msr::mtrr_cap:
         case Msr::misc_enable:

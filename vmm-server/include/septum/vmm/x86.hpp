@@ -2,6 +2,8 @@
 // SDM Vol. 3A unless a section says otherwise).
 #pragma once
 
+#include <septum/abi/msr.hpp>
+
 #include <cstdint>
 
 namespace septum::vmm::x86 {
@@ -143,26 +145,9 @@ inline constexpr std::uint32_t shutdown = 2;
 inline constexpr std::uint32_t wait_for_sipi = 3;
 }  // namespace activity
 
-// The MSRs the VMM gives a guest (SDM Vol. 4, Table 2-2).
-enum class Msr : std::uint32_t {
-    tsc = 0x10,
-    apic_base = 0x1b,
-    mtrr_cap = 0xfe,
-    sysenter_cs = 0x174,
-    sysenter_esp = 0x175,
-    sysenter_eip = 0x176,
-    misc_enable = 0x1a0,
-    pat = 0x277,
-    mtrr_def_type = 0x2ff,
-    efer = 0xc0000080,
-    star = 0xc0000081,
-    lstar = 0xc0000082,
-    cstar = 0xc0000083,
-    sfmask = 0xc0000084,
-    fs_base = 0xc0000100,
-    gs_base = 0xc0000101,
-    kernel_gs_base = 0xc0000102,
-};
+// MSR numbers (abi/msr.hpp, shared with the kernel); the allow list is
+// msr.cpp's.
+using Msr = abi::Msr;
 
 // Page-table entry bits (SDM 4.5, Tables 4-15..4-20).
 namespace pte {
