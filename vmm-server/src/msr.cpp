@@ -141,7 +141,6 @@ Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::ui
         case Msr::vmx_cr4_fixed0:
         case Msr::vmx_cr4_fixed1:
         case Msr::vmx_procbased_ctls2:
-            return Status::invalid_argument;
         case Msr::tsc:  // read-only here: the TSC is the host's
         case Msr::mtrr_cap:
         case Msr::misc_enable:
