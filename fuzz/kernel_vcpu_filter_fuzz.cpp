@@ -3,13 +3,13 @@
 // limits are a real one's or come from the input. The filter writes into a
 // fake VMCS that records every write. What must hold:
 //
-// - only the guest-state fields VcpuState names and the few controls the
-//   filter computes itself are ever written: never host state, the EPT
+// - only the guest-state fields VcpuState names (SYSENTER and PAT among
+//   them) and the few controls the filter computes itself are ever written: never host state, the EPT
 //   pointer, the VPID, the execution controls, the preemption timer;
 // - those computed values keep the kernel in charge: the CR0/CR4 masks
 //   cover every bit VMX fixes, the guest's CR0/CR4 obey the fixed bits, the
 //   entry controls are the processor's required ones plus IA-32e mode and
-//   EFER loading only;
+//   EFER and PAT loading only;
 // - a refused state writes nothing, and the result agrees with check_state;
 // - what was written reads back (store_state) as the VMM supplied it.
 //
@@ -107,6 +107,10 @@ bool vmm_reachable(Field f) {
         case Field::guest_idtr_limit:
         case Field::guest_interruptibility:
         case Field::guest_activity:
+        case Field::guest_sysenter_cs:
+        case Field::guest_sysenter_esp:
+        case Field::guest_sysenter_eip:
+        case Field::guest_pat:
         case Field::cr0_mask:
         case Field::cr4_mask:
         case Field::cr0_read_shadow:
@@ -127,7 +131,8 @@ bool vmm_reachable(Field f) {
 }
 
 constexpr std::uint64_t cr0_pe = 1, cr0_pg = std::uint64_t{1} << 31, cr4_vmxe = 1u << 13;
-constexpr std::uint32_t entry_ia32e = 1u << 9, entry_load_efer = 1u << 15;
+constexpr std::uint32_t entry_ia32e = vmcs::entry_ctl::ia32e_guest;
+constexpr std::uint32_t entry_loads = vmcs::entry_ctl::load_efer | vmcs::entry_ctl::load_pat;
 
 void check_written_value(const vcpu::EntryLimits& l, const abi::VcpuState& s, const FakeVmcs::Write& w) {
     const auto f = static_cast<std::uint32_t>(w.field);
@@ -155,10 +160,10 @@ void check_written_value(const vcpu::EntryLimits& l, const abi::VcpuState& s, co
             break;
         case Field::entry_controls: {
             const std::uint64_t ia32e = (s.efer & (1u << 10)) != 0 ? entry_ia32e : 0;
-            if ((w.value & ~(std::uint64_t{l.entry_allowed0} | entry_ia32e | entry_load_efer)) != 0 ||
-                (w.value & (l.entry_allowed0 | entry_load_efer)) != (l.entry_allowed0 | entry_load_efer) ||
+            if ((w.value & ~(std::uint64_t{l.entry_allowed0} | entry_ia32e | entry_loads)) != 0 ||
+                (w.value & (l.entry_allowed0 | entry_loads)) != (l.entry_allowed0 | entry_loads) ||
                 (w.value & entry_ia32e) != ia32e || (w.value & ~std::uint64_t{l.entry_allowed1}) != 0) {
-                violated("entry controls beyond IA-32e mode and EFER loading", f, w.value);
+                violated("entry controls beyond IA-32e mode and EFER and PAT loading", f, w.value);
             }
             break;
         }
@@ -176,7 +181,10 @@ void check_round_trip(const FakeVmcs& vmcs, const abi::VcpuState& s, std::uint64
                       std::memcmp(&out.cs, &s.cs, 8 * sizeof s.cs) == 0 && out.gdtr.base == s.gdtr.base &&
                       out.gdtr.limit == s.gdtr.limit && out.idtr.base == s.idtr.base &&
                       out.idtr.limit == s.idtr.limit && out.interruptibility == s.interruptibility &&
-                      out.activity == s.activity;
+                      out.activity == s.activity &&
+                      ((mask & abi::vcpu_state::msrs) == 0 ||
+                       (out.msrs.sysenter_cs == s.msrs.sysenter_cs && out.msrs.sysenter_esp == s.msrs.sysenter_esp &&
+                        out.msrs.sysenter_eip == s.msrs.sysenter_eip && out.msrs.pat == s.msrs.pat));
     if (!same) {
         violated("state does not read back as supplied", 0, mask);
     }

@@ -48,6 +48,9 @@ void parts(abi::VcpuState& to, const abi::VcpuState* from, std::uint64_t mask) {
     if ((mask & vs::xcr0) != 0) {
         copy(to.xcr0);
     }
+    if ((mask & vs::msrs) != 0) {
+        copy(to.msrs);
+    }
 }
 
 constexpr std::uint64_t stored = vs::all & ~vs::injection;  // injection is supply-only
