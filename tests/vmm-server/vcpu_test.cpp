@@ -77,6 +77,18 @@ TEST_F(VmmTest, RealModeInjectsWithoutErrorCode) {
     EXPECT_EQ(page.state.inject_info & x86::event_info::error_code, 0u);
 }
 
+// Whether an error code goes with an exception depends on CR0.PE, which a
+// short exit does not bring: inject fetches it.
+TEST_F(VmmTest, InjectionFetchesCr0ForTheErrorCode) {
+    RecordingSource source;
+    vcpu.set_source(&source);
+    page.state.cr0 = 0;  // stale: the guest has since entered protected mode
+    vcpu.arrived(abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags);
+    source.answer = true;
+    vcpu.inject_gp();
+    EXPECT_EQ(source.asked, abi::vcpu_state::control);
+}
+
 TEST_F(VmmTest, PageFaultSetsCr2) {
     vcpu.inject_page_fault(0xdead000, x86::pf_error::write);
     EXPECT_EQ(page.state.cr2, 0xdead000u);

@@ -96,8 +96,10 @@ void Vcpu::inject(x86::EventType type, std::uint8_t vec, std::uint32_t error_cod
     }
     inject(type, vec);
     // Real mode delivers no error code, and VM entry refuses one there with
-    // unrestricted guest (SDM Vol. 3C 27.2.1.3).
-    if ((page_.state.cr0 & x86::cr0::pe) != 0) {
+    // unrestricted guest (SDM Vol. 3C 27.2.1.3). CR0 is fetched first: a
+    // short exit does not bring it back (if it cannot be, handle_exit
+    // stops the guest).
+    if (fetch(abi::vcpu_state::control) && (page_.state.cr0 & x86::cr0::pe) != 0) {
         abi::VcpuState& s = edit(abi::vcpu_state::injection);
         s.inject_info |= x86::event_info::error_code;
         s.inject_error = error_code;
