@@ -88,6 +88,23 @@ Status check_msrs(const abi::GuestMsrs& m) {
     return Status::ok;
 }
 
+Status check_rest(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode) {
+    if ((mask & abi::vcpu_state::control) != 0) {
+        SEPTUM_TRY(check_control(s, limits));
+    }
+    if ((mask & abi::vcpu_state::interruptibility) != 0 &&
+        (s.activity > max_activity_state || (s.interruptibility & interruptibility_reserved) != 0)) {
+        return Status::invalid_argument;
+    }
+    if ((mask & abi::vcpu_state::injection) != 0) {
+        SEPTUM_TRY(check_injection(s, protected_mode));
+    }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        SEPTUM_TRY(check_msrs(s.msrs));
+    }
+    return Status::ok;
+}
+
 }  // namespace detail
 
 }  // namespace septum::arch::vcpu

@@ -61,6 +61,8 @@ inline constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
 Status check_control(const abi::VcpuState& s, const EntryLimits& l);
 Status check_injection(const abi::VcpuState& s, bool protected_mode);
 Status check_msrs(const abi::GuestMsrs& m);
+// The checks of control, interruptibility, injection and MSRs.
+Status check_rest(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode);
 
 }  // namespace detail
 
@@ -76,18 +78,11 @@ inline Status check_state(const abi::VcpuState& s, std::uint64_t mask, const Ent
         ((s.rflags & detail::rflags_reserved) != 0 || (s.rflags & detail::rflags_fixed1) == 0)) {
         return Status::invalid_argument;
     }
-    if ((mask & abi::vcpu_state::control) != 0) {
-        SEPTUM_TRY(detail::check_control(s, limits));
-    }
-    if ((mask & abi::vcpu_state::interruptibility) != 0 &&
-        (s.activity > detail::max_activity_state || (s.interruptibility & detail::interruptibility_reserved) != 0)) {
-        return Status::invalid_argument;
-    }
-    if ((mask & abi::vcpu_state::injection) != 0) {
-        SEPTUM_TRY(detail::check_injection(s, protected_mode));
-    }
-    if ((mask & abi::vcpu_state::msrs) != 0) {
-        SEPTUM_TRY(detail::check_msrs(s.msrs));
+    // The rest is rare on the frequent exits: one test to pass it by.
+    constexpr std::uint64_t rest = abi::vcpu_state::control | abi::vcpu_state::interruptibility |
+                                   abi::vcpu_state::injection | abi::vcpu_state::msrs;
+    if ((mask & rest) != 0) {
+        SEPTUM_TRY(detail::check_rest(s, mask, limits, protected_mode));
     }
     return Status::ok;
 }
@@ -200,6 +195,85 @@ bool write_injection(Vmcs& vmcs, const abi::VcpuState& s) {
                             {Field::entry_instruction_length, s.inject_length}});
 }
 
+// The parts beyond RSP, RIP and RFLAGS (load_state has checked them).
+template <class Vmcs>
+bool load_rest(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s, std::uint64_t mask,
+               std::uint64_t& xcr0) {
+    bool ok = true;
+    if ((mask & abi::vcpu_state::control) != 0) {
+        ok = write_control(vmcs, s, limits) && ok;
+    }
+    if ((mask & abi::vcpu_state::segments) != 0) {
+        ok = write_segments(vmcs, s) && ok;
+    }
+    if ((mask & abi::vcpu_state::tables) != 0) {
+        ok = write_all(vmcs, {{vmcs::Field::guest_gdtr_base, s.gdtr.base},
+                              {vmcs::Field::guest_gdtr_limit, s.gdtr.limit},
+                              {vmcs::Field::guest_idtr_base, s.idtr.base},
+                              {vmcs::Field::guest_idtr_limit, s.idtr.limit}}) &&
+             ok;
+    }
+    if ((mask & abi::vcpu_state::interruptibility) != 0) {
+        ok = write_all(vmcs, {{vmcs::Field::guest_interruptibility, s.interruptibility},
+                              {vmcs::Field::guest_activity, s.activity}}) &&
+             ok;
+    }
+    if ((mask & abi::vcpu_state::injection) != 0) {
+        ok = write_injection(vmcs, s) && ok;
+    }
+    if ((mask & abi::vcpu_state::xcr0) != 0) {
+        xcr0 = s.xcr0;
+    }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        // The SYSCALL MSRs and KERNEL_GS_BASE are not in the VMCS: the
+        // caller puts them in the VCPU's MSR areas.
+        ok = write_all(vmcs, {{vmcs::Field::guest_sysenter_cs, s.msrs.sysenter_cs},
+                              {vmcs::Field::guest_sysenter_esp, s.msrs.sysenter_esp},
+                              {vmcs::Field::guest_sysenter_eip, s.msrs.sysenter_eip},
+                              {vmcs::Field::guest_pat, s.msrs.pat}}) &&
+             ok;
+    }
+    return ok;
+}
+
+template <class Vmcs>
+void store_rest(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
+    if ((mask & abi::vcpu_state::control) != 0) {
+        // What the guest sees: its own bits where the kernel forces them.
+        const std::uint64_t m0 = vmcs.read(vmcs::Field::cr0_mask), m4 = vmcs.read(vmcs::Field::cr4_mask);
+        s.cr0 = (vmcs.read(vmcs::Field::guest_cr0) & ~m0) | (vmcs.read(vmcs::Field::cr0_read_shadow) & m0);
+        s.cr4 = (vmcs.read(vmcs::Field::guest_cr4) & ~m4) | (vmcs.read(vmcs::Field::cr4_read_shadow) & m4);
+        s.cr3 = vmcs.read(vmcs::Field::guest_cr3);
+        s.efer = vmcs.read(vmcs::Field::guest_efer);
+    }
+    if ((mask & abi::vcpu_state::segments) != 0) {
+        for (unsigned i = 0; i < 8; ++i) {
+            abi::Segment& seg = *segment_at(s, i);
+            const SegmentFields& f = segment_fields[i];
+            seg.selector = static_cast<std::uint16_t>(vmcs.read(f.selector));
+            seg.limit = static_cast<std::uint32_t>(vmcs.read(f.limit));
+            seg.access_rights = static_cast<std::uint32_t>(vmcs.read(f.access));
+            seg.base = vmcs.read(f.base);
+        }
+    }
+    if ((mask & abi::vcpu_state::tables) != 0) {
+        s.gdtr = abi::DescriptorTable{vmcs.read(vmcs::Field::guest_gdtr_base),
+                                      static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_gdtr_limit)), 0};
+        s.idtr = abi::DescriptorTable{vmcs.read(vmcs::Field::guest_idtr_base),
+                                      static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_idtr_limit)), 0};
+    }
+    if ((mask & abi::vcpu_state::msrs) != 0) {
+        s.msrs.sysenter_cs = vmcs.read(vmcs::Field::guest_sysenter_cs);
+        s.msrs.sysenter_esp = vmcs.read(vmcs::Field::guest_sysenter_esp);
+        s.msrs.sysenter_eip = vmcs.read(vmcs::Field::guest_sysenter_eip);
+        s.msrs.pat = vmcs.read(vmcs::Field::guest_pat);
+    }
+    if ((mask & abi::vcpu_state::interruptibility) != 0) {
+        s.interruptibility = static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_interruptibility));
+        s.activity = static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_activity));
+    }
+}
+
 }  // namespace detail
 
 // Checks the parts of `s` in `mask`, then writes them into `vmcs` (a
@@ -225,38 +299,8 @@ Status load_state(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s
             vmcs,
             {{vmcs::Field::guest_rsp, s.rsp}, {vmcs::Field::guest_rip, s.rip}, {vmcs::Field::guest_rflags, s.rflags}});
     }
-    if ((mask & abi::vcpu_state::control) != 0) {
-        ok = detail::write_control(vmcs, s, limits) && ok;
-    }
-    if ((mask & abi::vcpu_state::segments) != 0) {
-        ok = detail::write_segments(vmcs, s) && ok;
-    }
-    if ((mask & abi::vcpu_state::tables) != 0) {
-        ok = detail::write_all(vmcs, {{vmcs::Field::guest_gdtr_base, s.gdtr.base},
-                                      {vmcs::Field::guest_gdtr_limit, s.gdtr.limit},
-                                      {vmcs::Field::guest_idtr_base, s.idtr.base},
-                                      {vmcs::Field::guest_idtr_limit, s.idtr.limit}}) &&
-             ok;
-    }
-    if ((mask & abi::vcpu_state::interruptibility) != 0) {
-        ok = detail::write_all(vmcs, {{vmcs::Field::guest_interruptibility, s.interruptibility},
-                                      {vmcs::Field::guest_activity, s.activity}}) &&
-             ok;
-    }
-    if ((mask & abi::vcpu_state::injection) != 0) {
-        ok = detail::write_injection(vmcs, s) && ok;
-    }
-    if ((mask & abi::vcpu_state::xcr0) != 0) {
-        xcr0 = s.xcr0;
-    }
-    if ((mask & abi::vcpu_state::msrs) != 0) {
-        // The SYSCALL MSRs and KERNEL_GS_BASE are not in the VMCS: the
-        // caller puts them in the VCPU's MSR areas.
-        ok = detail::write_all(vmcs, {{vmcs::Field::guest_sysenter_cs, s.msrs.sysenter_cs},
-                                      {vmcs::Field::guest_sysenter_esp, s.msrs.sysenter_esp},
-                                      {vmcs::Field::guest_sysenter_eip, s.msrs.sysenter_eip},
-                                      {vmcs::Field::guest_pat, s.msrs.pat}}) &&
-             ok;
+    if ((mask & ~(abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags)) != 0) {
+        ok = detail::load_rest(vmcs, limits, s, mask, xcr0) && ok;
     }
     return ok ? Status::ok : Status::invalid_argument;
 }
@@ -270,39 +314,8 @@ void store_state(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
         s.rip = vmcs.read(vmcs::Field::guest_rip);
         s.rflags = vmcs.read(vmcs::Field::guest_rflags);
     }
-    if ((mask & abi::vcpu_state::control) != 0) {
-        // What the guest sees: its own bits where the kernel forces them.
-        const std::uint64_t m0 = vmcs.read(vmcs::Field::cr0_mask), m4 = vmcs.read(vmcs::Field::cr4_mask);
-        s.cr0 = (vmcs.read(vmcs::Field::guest_cr0) & ~m0) | (vmcs.read(vmcs::Field::cr0_read_shadow) & m0);
-        s.cr4 = (vmcs.read(vmcs::Field::guest_cr4) & ~m4) | (vmcs.read(vmcs::Field::cr4_read_shadow) & m4);
-        s.cr3 = vmcs.read(vmcs::Field::guest_cr3);
-        s.efer = vmcs.read(vmcs::Field::guest_efer);
-    }
-    if ((mask & abi::vcpu_state::segments) != 0) {
-        for (unsigned i = 0; i < 8; ++i) {
-            abi::Segment& seg = *detail::segment_at(s, i);
-            const detail::SegmentFields& f = detail::segment_fields[i];
-            seg.selector = static_cast<std::uint16_t>(vmcs.read(f.selector));
-            seg.limit = static_cast<std::uint32_t>(vmcs.read(f.limit));
-            seg.access_rights = static_cast<std::uint32_t>(vmcs.read(f.access));
-            seg.base = vmcs.read(f.base);
-        }
-    }
-    if ((mask & abi::vcpu_state::tables) != 0) {
-        s.gdtr = abi::DescriptorTable{vmcs.read(vmcs::Field::guest_gdtr_base),
-                                      static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_gdtr_limit)), 0};
-        s.idtr = abi::DescriptorTable{vmcs.read(vmcs::Field::guest_idtr_base),
-                                      static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_idtr_limit)), 0};
-    }
-    if ((mask & abi::vcpu_state::msrs) != 0) {
-        s.msrs.sysenter_cs = vmcs.read(vmcs::Field::guest_sysenter_cs);
-        s.msrs.sysenter_esp = vmcs.read(vmcs::Field::guest_sysenter_esp);
-        s.msrs.sysenter_eip = vmcs.read(vmcs::Field::guest_sysenter_eip);
-        s.msrs.pat = vmcs.read(vmcs::Field::guest_pat);
-    }
-    if ((mask & abi::vcpu_state::interruptibility) != 0) {
-        s.interruptibility = static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_interruptibility));
-        s.activity = static_cast<std::uint32_t>(vmcs.read(vmcs::Field::guest_activity));
+    if ((mask & ~(abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags)) != 0) {
+        detail::store_rest(vmcs, s, mask);
     }
 }
 

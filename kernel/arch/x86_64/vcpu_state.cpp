@@ -224,6 +224,9 @@ Status change_interrupt_window(Vcpu& v, bool on) {
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     CurrentVmcs vmcs;
     SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0));  // checks the MSRs too
+    if ((mask & (abi::vcpu_state::control | abi::vcpu_state::msrs)) == 0) {
+        return Status::ok;  // the frequent exits
+    }
     if ((mask & abi::vcpu_state::control) != 0) {
         switch_msr_areas(v, s.efer);
     }
@@ -247,6 +250,9 @@ void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {
     }
     const CurrentVmcs vmcs;
     store_state(vmcs, s, mask);
+    if ((mask & (abi::vcpu_state::xcr0 | abi::vcpu_state::msrs)) == 0) {
+        return;  // the frequent exits
+    }
     if ((mask & abi::vcpu_state::xcr0) != 0) {
         s.xcr0 = v.xcr0;
     }
