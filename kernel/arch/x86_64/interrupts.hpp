@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "septum/abi/x86.hpp"
+
 namespace septum::arch {
 
 // Saved by isr.S; the order matches its pushes (last pushed first).
@@ -13,29 +15,8 @@ struct InterruptFrame {
     std::uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
 };
 
-// Exception vectors (SDM Vol. 3 Table 6-1).
-enum class Exception : std::uint8_t {
-    de = 0,
-    db = 1,
-    nmi = 2,
-    bp = 3,
-    of = 4,
-    br = 5,
-    ud = 6,
-    nm = 7,
-    df = 8,
-    ts = 10,
-    np = 11,
-    ss = 12,
-    gp = 13,
-    pf = 14,
-    mf = 16,
-    ac = 17,
-    mc = 18,
-    xm = 19,
-    ve = 20,
-    cp = 21,
-};
+// Exception vectors (SDM Vol. 3 Table 6-1), named once in abi/x86.hpp.
+using Exception = abi::x86::Vector;
 
 inline constexpr unsigned exception_count = 32;
 inline constexpr std::uint8_t spurious_vector = 0xff;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "septum/abi/msr.hpp"
+#include "septum/abi/x86.hpp"
 
 namespace septum::arch {
 
@@ -17,8 +18,6 @@ inline constexpr std::uint64_t lock = 1u << 0;
 inline constexpr std::uint64_t vmx_outside_smx = 1u << 2;
 }  // namespace feature_control
 
-namespace efer {
-inline constexpr std::uint64_t lma = 1u << 10;
-}  // namespace efer
+namespace efer = abi::x86::efer;
 
 }  // namespace septum::arch

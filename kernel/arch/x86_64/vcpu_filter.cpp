@@ -6,16 +6,17 @@ namespace septum::arch::vcpu {
 
 namespace {
 
-constexpr std::uint64_t efer_lme = 1u << 8;
+constexpr std::uint64_t efer_lme = abi::x86::efer::lme;
 
 // The VM-entry interruption-information field (SDM Vol. 3 24.8.3).
 namespace inject {
 constexpr std::uint32_t valid = detail::inject_valid;
 constexpr std::uint32_t reserved = 0x7ffff000;  // bits 30:12
-constexpr std::uint32_t error_code = 1u << 11;
-constexpr unsigned type_shift = 8;
+constexpr std::uint32_t error_code = abi::x86::event_info::error_code;
+constexpr unsigned type_shift = abi::x86::event_info::type_shift;
 constexpr std::uint32_t type_reserved = 1, type_other = 7;
-constexpr std::uint32_t type_nmi = 2, type_hardware_exception = 3;
+constexpr auto type_nmi = static_cast<std::uint32_t>(abi::x86::EventType::nmi);
+constexpr auto type_hardware_exception = static_cast<std::uint32_t>(abi::x86::EventType::hardware_exception);
 constexpr unsigned max_length = 15;
 }  // namespace inject
 

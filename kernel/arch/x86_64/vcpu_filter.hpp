@@ -52,7 +52,7 @@ constexpr bool adjust_control(std::uint32_t desired, std::uint32_t allowed0, std
 namespace detail {
 
 // RFLAGS: bit 1 is always 1; bits 3, 5, 15 and 22-63 are reserved (0).
-inline constexpr std::uint64_t rflags_fixed1 = 1u << 1;
+inline constexpr std::uint64_t rflags_fixed1 = abi::x86::rflags::fixed1;
 inline constexpr std::uint64_t rflags_reserved = (1u << 3) | (1u << 5) | (1u << 15) | ~std::uint64_t{0x3fffff};
 inline constexpr std::uint32_t max_activity_state = 3;
 inline constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
@@ -91,8 +91,8 @@ namespace detail {
 
 using vmcs::Field;
 
-inline constexpr std::uint64_t efer_lma = 1u << 10;
-inline constexpr std::uint32_t inject_valid = 1u << 31;  // the entry interruption field's valid bit
+inline constexpr std::uint64_t efer_lma = abi::x86::efer::lma;
+inline constexpr std::uint32_t inject_valid = abi::x86::event_info::valid;
 
 // The bits of CR0 the guest runs with that VMX fixes, less PE and PG,
 // which unrestricted guest lets be 0 (SDM Vol. 3 26.3.1.1).

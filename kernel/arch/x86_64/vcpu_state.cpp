@@ -83,7 +83,7 @@ bool set_up_msr_areas(const Vcpu& v) {
 // EFER.SCE, SWAPGS 64-bit mode (both #UD otherwise), and RDMSR exits. Until
 // then the areas stay off, and entries and exits skip the ten MSR moves.
 // EFER changes only by a WRMSR, which exits, or by the VMM's supply.
-constexpr std::uint64_t efer_sce = 1u << 0, efer_lma = 1u << 10;
+constexpr std::uint64_t efer_sce = abi::x86::efer::sce, efer_lma = abi::x86::efer::lma;
 
 void switch_msr_areas(Vcpu& v, std::uint64_t guest_efer) {
     const bool on = (guest_efer & (efer_sce | efer_lma)) != 0;
