@@ -53,7 +53,7 @@ void parts(abi::VcpuState& to, const abi::VcpuState* from, std::uint64_t mask) {
     }
 }
 
-constexpr std::uint64_t stored = vs::all & ~vs::injection;  // injection is supply-only
+constexpr std::uint64_t stored = vs::stored;  // injection is supply-only
 
 }  // namespace
 

@@ -73,21 +73,24 @@ Status make_guest(Env& env, Guest& g) {
     return Status::ok;
 }
 
+// The start of every check here: SKIP without VT-x, FAIL when the guest
+// cannot be set up; true when the check goes on.
+bool start_guest(Env& env, const char* name, Guest& g) {
+    return !skip_without_vmx(env, name) && env.report->setup(make_guest(env, g), name, "guest");
+}
+
 Status run(const Guest& g, std::uint64_t supply, std::uint64_t want) {
     return user::invoke(g.vcpu, abi::Invocation::vcpu_run, {supply, want}).status;
 }
 
 void guest_io_hlt(Env& env) {
     const char* name = "vmx.guest-io-hlt";
-    if (skip_without_vmx(env, name)) {
-        return;
-    }
     Guest g;
-    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+    if (!start_guest(env, name, g)) {
         return;
     }
     g.page->state = real_mode_state();
-    const Status first = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, abi::vcpu_state::all);
+    const Status first = run(g, abi::vcpu_state::stored, abi::vcpu_state::all);
     const abi::ExitInfo io = g.page->exit;
     const std::uint64_t al = g.page->state.rax & 0xff;
     // Port I/O qualification (SDM Vol. 3 Table 28-5): size-1 in bits 2:0,
@@ -108,32 +111,29 @@ void guest_io_hlt(Env& env) {
 
 void bad_state(Env& env) {
     const char* name = "vmx.bad-state-refused";
-    if (skip_without_vmx(env, name)) {
-        return;
-    }
     Guest g;
-    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+    if (!start_guest(env, name, g)) {
         return;
     }
     // Paging without protection: the kernel's own check refuses it.
     g.page->state = real_mode_state();
     g.page->state.cr0 = 0x80000010;
-    const Status paging = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    const Status paging = run(g, abi::vcpu_state::stored, 0);
     // Reserved RFLAGS bits: refused by the kernel too.
     g.page->state = real_mode_state();
     g.page->state.rflags = 0x2 | (1u << 3);
-    const Status rflags = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    const Status rflags = run(g, abi::vcpu_state::stored, 0);
     // A code segment marked unusable passes the kernel but fails the CPU's
     // entry checks: a VM-entry failure comes back as an exit (bit 31).
     g.page->state = real_mode_state();
     g.page->state.cs.access_rights = 0x10000;
-    const Status cs = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    const Status cs = run(g, abi::vcpu_state::stored, 0);
     const std::uint32_t reason = g.page->exit.reason;
     const bool failed_entry = cs == Status::ok && (reason & (1u << 31)) != 0 &&
                               (reason & 0xffff) == static_cast<std::uint32_t>(abi::VmxExit::entry_invalid_guest_state);
     // The same VCPU still runs a good guest afterwards.
     g.page->state = real_mode_state();
-    const Status after = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, 0);
+    const Status after = run(g, abi::vcpu_state::stored, 0);
     const bool runs =
         after == Status::ok && g.page->exit.reason == static_cast<std::uint32_t>(abi::VmxExit::io_instruction);
     env.report->check(paging == Status::invalid_argument && rflags == Status::invalid_argument && failed_entry && runs,
@@ -150,11 +150,8 @@ void bad_state(Env& env) {
 // table adds parts to what an exit brings.
 void read_state(Env& env) {
     const char* name = "vmx.read-state";
-    if (skip_without_vmx(env, name)) {
-        return;
-    }
     Guest g;
-    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+    if (!start_guest(env, name, g)) {
         return;
     }
     const auto read = [&](std::uint64_t mask) {
@@ -162,7 +159,7 @@ void read_state(Env& env) {
     };
     const Status before = read(abi::vcpu_state::segments);
     g.page->state = real_mode_state();
-    const Status first = run(g, abi::vcpu_state::all & ~abi::vcpu_state::injection, abi::vcpu_state::gprs);
+    const Status first = run(g, abi::vcpu_state::stored, abi::vcpu_state::gprs);
     g.page->state.cs = abi::Segment{};
     g.page->state.gdtr = abi::DescriptorTable{1, 1, 0};
     const Status bad_mask = read(abi::vcpu_state::all + 1);
@@ -198,20 +195,16 @@ void read_state(Env& env) {
 // A request outside the state's bits is refused.
 void interrupt_window(Env& env) {
     const char* name = "vmx.interrupt-window";
-    if (skip_without_vmx(env, name)) {
-        return;
-    }
     Guest g;
-    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+    if (!start_guest(env, name, g)) {
         return;
     }
     const std::uint8_t code[] = {0xfb, 0x90, 0x90, 0xf4};  // sti; nop; nop; hlt
     for (std::size_t i = 0; i < sizeof(code); ++i) {
         reinterpret_cast<std::uint8_t*>(scratch(40))[i] = code[i];
     }
-    constexpr std::uint64_t everything = abi::vcpu_state::all & ~abi::vcpu_state::injection;
     g.page->state = real_mode_state();
-    const Status first = run(g, everything | abi::run_interrupt_window, abi::vcpu_state::rsp_rip_rflags);
+    const Status first = run(g, abi::vcpu_state::stored | abi::run_interrupt_window, abi::vcpu_state::rsp_rip_rflags);
     const std::uint32_t window_reason = g.page->exit.reason;
     const std::uint64_t window_rip = g.page->state.rip;
     const Status second = run(g, 0, abi::vcpu_state::rsp_rip_rflags);
@@ -233,14 +226,10 @@ void interrupt_window(Env& env) {
 // would refuse are refused before entry.
 void guest_msrs(Env& env) {
     const char* name = "vmx.guest-msrs";
-    if (skip_without_vmx(env, name)) {
-        return;
-    }
     Guest g;
-    if (!env.report->setup(make_guest(env, g), name, "guest")) {
+    if (!start_guest(env, name, g)) {
         return;
     }
-    constexpr std::uint64_t everything = abi::vcpu_state::all & ~abi::vcpu_state::injection;
     const abi::GuestMsrs want{0x10,
                               0x7000,
                               0xffff800000001000,
@@ -253,7 +242,7 @@ void guest_msrs(Env& env) {
     g.page->state = real_mode_state();
     g.page->state.efer = 1;  // SCE: the areas carry the SYSCALL MSRs from now on
     g.page->state.msrs = want;
-    const Status first = run(g, everything, abi::vcpu_state::msrs);
+    const Status first = run(g, abi::vcpu_state::stored, abi::vcpu_state::msrs);
     const abi::GuestMsrs got = g.page->state.msrs;
     const bool same = got.sysenter_cs == want.sysenter_cs && got.sysenter_esp == want.sysenter_esp &&
                       got.sysenter_eip == want.sysenter_eip && got.pat == want.pat && got.star == want.star &&
@@ -295,7 +284,7 @@ void exit_bench(Env& env, const char* name, const std::uint8_t* loop, std::size_
     }
     g.page->state = real_mode_state();
     constexpr std::uint64_t state = abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags;
-    std::uint64_t supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    std::uint64_t supply = abi::vcpu_state::stored;
     // Batches of 100 after a warm-up; the figure is the best batch's
     // average, so a scheduler tick that lands in one batch (its interrupt
     // and exit cost thousands of instructions) does not count.

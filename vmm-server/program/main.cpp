@@ -149,7 +149,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     // Each exit brings back what its handler needs, no more (the kernel
     // adds the table's entry for the exit's reason to the run's mask 0).
     vmm::set_state_needed(page);
-    std::uint64_t supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    std::uint64_t supply = abi::vcpu_state::stored;
     for (std::uint64_t resets = 0;;) {
         const user::Reply r = run(supply, 0);
         if (r.status != Status::ok) {
@@ -179,7 +179,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
                     report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
                 }
                 page.state.msrs = vmm::hardware_msrs(guest.msrs);  // back at power-on values too
-                supply = abi::vcpu_state::all & ~abi::vcpu_state::injection;
+                supply = abi::vcpu_state::stored;
                 break;
             case vmm::Action::stop:
                 report(outcome.reason == vmm::StopReason::guest_request ? abi::CellReport::stopped

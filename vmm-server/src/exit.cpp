@@ -180,7 +180,7 @@ std::uint64_t state_needed(std::uint32_t basic_reason) {
         case abi::VmxExit::io_instruction:  // paging for string I/O, which fetches the segments itself
             return every | vs::control;
         default:
-            return vs::all & ~vs::injection;
+            return vs::stored;
     }
 }
 

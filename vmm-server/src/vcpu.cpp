@@ -24,7 +24,7 @@ void Vcpu::begin_exit() {
 }
 
 bool Vcpu::fetch(std::uint64_t mask) {
-    const std::uint64_t missing = mask & ~current_ & abi::vcpu_state::all & ~abi::vcpu_state::injection;
+    const std::uint64_t missing = mask & ~current_ & abi::vcpu_state::stored;
     if (missing == 0) {
         return true;
     }

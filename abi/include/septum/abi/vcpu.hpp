@@ -26,6 +26,8 @@ inline constexpr std::uint64_t injection = 1u << 7;         // an event to injec
 inline constexpr std::uint64_t xcr0 = 1u << 8;
 inline constexpr std::uint64_t msrs = 1u << 9;  // GuestMsrs: SYSENTER, PAT, SYSCALL, KERNEL_GS_BASE
 inline constexpr std::uint64_t all = (1u << 10) - 1;
+// Every part a run can store: all but the injection, which is supply-only.
+inline constexpr std::uint64_t stored = all & ~injection;
 }  // namespace vcpu_state
 
 // A request, not state: in a run's supply_mask, this bit asks for an exit
