@@ -17,21 +17,10 @@ using caps::ObjectKind;
 // The VMM's address space beside its program image.
 constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000;
 constexpr std::uint64_t vmm_guest_ram = 0x20000000, vmm_image = 0x30000000;
-// Root-task pages: where frames are filled, and the cells' console views.
-constexpr unsigned staging = 509, first_console_view = 400;
+// Root-task pages for the cells' console views.
+constexpr unsigned first_console_view = 400;
 
 constexpr std::uint64_t pages(std::uint64_t bytes) { return (bytes + user::page_size - 1) / user::page_size; }
-
-// A new frame whose first bytes are `bytes`, filled through a staging page.
-Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n) {
-    const Result<CPtr> frame = env.map_new(scratch(staging), user::rw);
-    SEPTUM_TRY(frame);
-    if (n != 0) {
-        std::memcpy(reinterpret_cast<void*>(scratch(staging)), bytes, n);
-    }
-    SEPTUM_TRY(user::unmap_frame(frame.value()));
-    return frame.value();
-}
 
 // Guest RAM: zeroed frames mapped at guest-physical 0.. in the GuestMemory
 // and, through copies, at vmm_guest_ram in the VMM (which loads the image).

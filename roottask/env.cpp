@@ -13,7 +13,7 @@ using caps::ObjectKind;
 using user::invoke;
 
 namespace {
-// Where remote pages are prepared before they move to the other space.
+// Where new frames are filled before they go elsewhere (filled_frame).
 constexpr unsigned staging_page = 511;
 }  // namespace
 
@@ -42,15 +42,23 @@ Status Env::spawn(user::Thread& t, void (*fn)(std::uint64_t), std::uint64_t arg,
     return t.start(fn, arg);
 }
 
+Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n) {
+    const Result<CPtr> frame = env.map_new(scratch(staging_page), user::rw);
+    SEPTUM_TRY(frame);
+    if (n != 0) {
+        std::memcpy(reinterpret_cast<void*>(scratch(staging_page)), bytes, n);
+    }
+    SEPTUM_TRY(user::unmap_frame(frame.value()));
+    return frame.value();
+}
+
 namespace {
 
 // Copies `bytes` into a new frame and maps it at vaddr in pml4.
 Status map_remote_copy(Env& env, CPtr pml4, std::uint64_t vaddr, const void* bytes, std::size_t n,
                        std::uint64_t rights) {
-    const Result<CPtr> frame = env.map_new(scratch(staging_page), user::rw);
+    const Result<CPtr> frame = filled_frame(env, bytes, n);
     SEPTUM_TRY(frame);
-    std::memcpy(reinterpret_cast<void*>(scratch(staging_page)), bytes, n);
-    SEPTUM_TRY(user::unmap_frame(frame.value()));
     return user::map_frame(*env.pool, pml4, frame.value(), vaddr, rights);
 }
 

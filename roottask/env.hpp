@@ -63,6 +63,10 @@ struct Env {
     }
 };
 
+// A new frame whose first n bytes are `bytes` (the rest zero), filled
+// through a staging page of the root address space and unmapped again.
+Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n);
+
 // Another address space and CSpace, with the remote_server code of
 // remote.S copied into it, and a thread serving an Endpoint there.
 struct RemoteSpace {

@@ -88,7 +88,8 @@ Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument
 const abi::ModuleDescription* find_module(const abi::BootInfo& bi, const char* name) {
     const std::size_t n = std::strlen(name);
     for (std::uint64_t i = 0; i < bi.module_count && i < abi::max_modules; ++i) {
-        if (std::strncmp(bi.modules[i].name, name, n) == 0) {
+        const char* m = bi.modules[i].name;
+        if (std::strncmp(m, name, n) == 0 && (m[n] == '\0' || m[n] == ' ')) {
             return &bi.modules[i];
         }
     }

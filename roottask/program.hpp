@@ -30,7 +30,8 @@ Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std
 // Starts the program's thread at its entry with rdi = argument.
 Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument);
 
-// The module whose name (boot loader command line) starts with `name`.
+// The module whose boot-loader command line is `name`, alone or followed
+// by arguments ("guest-hello" is not "guest-hello2").
 const abi::ModuleDescription* find_module(const abi::BootInfo& bi, const char* name);
 
 }  // namespace septum::roottask

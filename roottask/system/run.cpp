@@ -27,24 +27,11 @@ struct CheckName {
     }
 };
 
-// The module whose boot-loader command line is exactly `name` (or `name`
-// followed by arguments).
-const abi::ModuleDescription* module_named(const abi::BootInfo& bi, const char* name) {
-    const std::size_t n = std::strlen(name);
-    for (std::uint64_t i = 0; i < bi.module_count && i < abi::max_modules; ++i) {
-        const char* m = bi.modules[i].name;
-        if (std::strncmp(m, name, n) == 0 && (m[n] == '\0' || m[n] == ' ')) {
-            return &bi.modules[i];
-        }
-    }
-    return nullptr;
-}
-
 CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
     CellSpec s;
     s.name = d.name;
-    s.vmm = module_named(bi, d.vmm_module);
-    s.image = module_named(bi, d.guest_module);
+    s.vmm = find_module(bi, d.vmm_module);
+    s.image = find_module(bi, d.guest_module);
     s.image_kind = d.image_kind;
     s.guest_ram_pages = d.guest_ram_bytes / user::page_size;
     s.guest_entry = d.guest_entry;
