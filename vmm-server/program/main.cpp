@@ -158,8 +158,9 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         // A signal ends the run before the guest does anything: what was
         // current stays current.
         if (page.exit.reason != abi::exit_reason_signal) {
-            vcpu.arrived(vmm::state_needed(page.exit.reason & 0xffff));
-            if ((vmm::state_needed(page.exit.reason & 0xffff) & abi::vcpu_state::msrs) != 0) {
+            const std::uint64_t arrived = vmm::state_needed(page.exit.reason & 0xffff);
+            vcpu.arrived(arrived);
+            if ((arrived & abi::vcpu_state::msrs) != 0) {
                 vmm::take_hardware_msrs(guest.msrs, page.state.msrs);
             }
         }
