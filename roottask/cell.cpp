@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "elf.hpp"
+#include "septum/lib/elf.hpp"
 
 #include "septum/abi/vcpu.hpp"
 #include "septum/user/invoke.hpp"

@@ -3,11 +3,11 @@
 // (roottask/system/run.hpp); without one it runs the in-system tests of
 // the kernel (docs/in-system-tests.md). Either way it reports in the boot
 // test protocol, then ends the run.
-#include "cmdline.hpp"
 #include "env.hpp"
 #include "program.hpp"
 #include "registry.hpp"
 #include "septum/caps/capability.hpp"
+#include "septum/lib/cmdline.hpp"
 #include "septum/user/console.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/layout.hpp"

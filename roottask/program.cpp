@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "elf.hpp"
 #include "septum/caps/capability.hpp"
+#include "septum/lib/elf.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/vspace.hpp"
 

@@ -1,14 +1,14 @@
 // The root task's side of the test protocol (docs/test-protocol.md): the
-// shared writer (kernel/src/test_protocol.hpp) over the root task's
+// shared writer (septum/lib/test_protocol.hpp) over the root task's
 // console, with helpers for the checks of statuses and set-up steps.
 #pragma once
 
 #include <cstdint>
 
 #include "septum/caps/status.hpp"
+#include "septum/lib/test_protocol.hpp"
 #include "septum/user/console.hpp"
 #include "septum/user/status.hpp"
-#include "test_protocol.hpp"
 
 namespace septum::roottask {
 

@@ -1,7 +1,7 @@
 // The kernel console: formatted text to the boot serial port.
 #pragma once
 
-#include "format.hpp"
+#include "septum/lib/format.hpp"
 
 namespace septum::console {
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "console.hpp"
-#include "test_protocol.hpp"
+#include "septum/lib/test_protocol.hpp"
 
 namespace septum {
 

@@ -3,10 +3,10 @@
 #include <cstring>
 
 #include "cell.hpp"
-#include "cmdline.hpp"
 #include "description.hpp"
 #include "monitor.hpp"
 #include "program.hpp"
+#include "septum/lib/cmdline.hpp"
 #include "septum/user/cpu.hpp"
 
 namespace septum::roottask::system {

@@ -7,8 +7,8 @@
 
 #include "septum/abi/bootinfo.hpp"
 #include "septum/abi/invocation.hpp"
+#include "septum/abi/status.hpp"
 #include "septum/abi/syscall.hpp"
-#include "septum/caps/status.hpp"
 
 namespace {
 

@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "elf.hpp"
 #include "physical.hpp"
 #include "septum/abi/bootinfo.hpp"
 #include "septum/caps/capability.hpp"
+#include "septum/lib/elf.hpp"
 #include "vspace.hpp"
 
 namespace septum::kernel::boot {

@@ -2,7 +2,7 @@
 // capability (one io_port_out invocation per byte; slow, and simple).
 #pragma once
 
-#include "format.hpp"
+#include "septum/lib/format.hpp"
 #include "septum/user/syscall.hpp"
 
 namespace septum::user {

@@ -1,5 +1,5 @@
 // Where guest console output goes: the UART's transmitter and the console
-// hypercall. A Sink in the sense of kernel/src/format.hpp, so the same
+// hypercall. A Sink in the sense of septum/lib/format.hpp, so the same
 // object can take formatted VMM messages.
 #pragma once
 

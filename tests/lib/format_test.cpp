@@ -1,4 +1,4 @@
-#include "format.hpp"
+#include "septum/lib/format.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "format.hpp"
+#include "septum/lib/format.hpp"
 
 namespace septum {
 

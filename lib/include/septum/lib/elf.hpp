@@ -1,6 +1,7 @@
-// Reading a static ELF64 x86_64 executable (the root task): its entry point
-// and loadable segments. The image comes from a boot module, so every
-// offset and size is checked against the image before it is used.
+// Reading a static ELF64 x86_64 executable (the kernel reads the root task,
+// the root task each server): its entry point and loadable segments. The
+// image comes from a boot module, so every offset and size is checked against
+// the image before it is used.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
-// A small, type-safe formatter for kernel output, in the spirit of fmt:
-// "{}" prints an integer in decimal or a string, "{:x}" an integer in hex
-// with a 0x prefix. No allocation; output goes to a sink one chunk at a time.
+// A small, type-safe formatter for kernel and user-space output, in the
+// spirit of fmt: "{}" prints an integer in decimal or a string, "{:x}" an
+// integer in hex with a 0x prefix. No allocation; output goes to a sink one chunk at a time.
 // A placeholder without an argument prints "{?}", an argument without a
 // placeholder is ignored, so a wrong format string never reads out of bounds.
 #pragma once

@@ -1,4 +1,4 @@
-#include "elf.hpp"
+#include "septum/lib/elf.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,5 @@
-// Kernel command line options: whitespace-separated "key=value" words.
+// Command-line options (the kernel's, and each boot module's for the root
+// task): whitespace-separated "key=value" words.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "cmdline.hpp"
+#include "septum/lib/cmdline.hpp"
 
 #include <gtest/gtest.h>
 
