@@ -1,8 +1,9 @@
 // The root task: the first user program. With a boot module "system" it
 // builds and runs the cells that system description names
-// (roottask/system/run.hpp); without one it runs the in-system tests of
+// (roottask/cells/run.hpp); without one it runs the in-system tests of
 // the kernel (docs/in-system-tests.md). Either way it reports in the boot
 // test protocol, then ends the run.
+#include "cells/run.hpp"
 #include "env.hpp"
 #include "program.hpp"
 #include "registry.hpp"
@@ -11,7 +12,6 @@
 #include "septum/user/console.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/layout.hpp"
-#include "system/run.hpp"
 
 using namespace septum;
 using namespace septum::roottask;
@@ -102,7 +102,7 @@ extern "C" int septum_main(std::uint64_t bootinfo_address) {
     if (set_up_status == Status::ok) {
         Env env{bi, &report, &setup.pool, setup.alias, 0};
         if (const abi::ModuleDescription* system = find_module(*bi, "system"); system != nullptr) {
-            system::run(env, *system);
+            cells::run(env, *system);
         } else {
             run_tests(env, setup.pool, console);
         }

@@ -1,13 +1,13 @@
-// Cells (roottask/cell.hpp): the VMM server program, loaded from a boot
+// Cells (roottask/cells/cell.hpp): the VMM server program, loaded from a boot
 // module into an address space and CSpace of its own, built from an
 // Untyped of its own, drives its guest on its own VCPU. The root task
-// watches the cells' consoles and reports (roottask/monitor.hpp) and
+// watches the cells' consoles and reports (roottask/cells/monitor.hpp) and
 // checks what each guest did. Without VT-x (QEMU) the checks are skipped
 // and say so.
 #include <cstring>
 
-#include "cell.hpp"
-#include "monitor.hpp"
+#include "cells/cell.hpp"
+#include "cells/monitor.hpp"
 #include "registry.hpp"
 #include "tests/common.hpp"
 

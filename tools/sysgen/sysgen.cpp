@@ -1,6 +1,6 @@
-// sysgen: compiles a system description from TOML (system/*.toml) into the
-// binary form the root task reads (abi/system.hpp), and checks it with the
-// root task's own rules (roottask/system/description.cpp) so a mistake is
+// sysgen: compiles a system description from TOML (systems/*.toml) into the
+// binary form the root task reads (abi/system_description.hpp), and checks it with the
+// root task's own rules (roottask/description/check.cpp) so a mistake is
 // found at build time, with the file and the cell named. The root task
 // checks it again at boot: the binary is input there too.
 #include <fmt/core.h>
@@ -14,8 +14,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "description.hpp"
-#include "septum/abi/system.hpp"
+#include "description/check.hpp"
+#include "septum/abi/system_description.hpp"
 
 namespace {
 
@@ -86,8 +86,9 @@ CellDescription cell_from(const toml::table& t) {
     }
     c.guest_entry = integer(t, "entry", c.image_kind == septum::abi::ImageKind::flat ? 0x1000 : 0);
     const std::uint64_t kib = integer(t, "ram_kib", std::nullopt);
-    if (kib > septum::roottask::system::max_guest_ram / 1024) {
-        throw Failure(fmt::format("ram_kib is {}, at most {}", kib, septum::roottask::system::max_guest_ram / 1024));
+    if (kib > septum::roottask::description::max_guest_ram / 1024) {
+        throw Failure(
+            fmt::format("ram_kib is {}, at most {}", kib, septum::roottask::description::max_guest_ram / 1024));
     }
     c.guest_ram_bytes = kib * 1024;
     c.priority = integer(t, "priority", 100);
@@ -138,13 +139,13 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         const SystemDescription d = compile(toml::parse_file(input));
-        const auto verdict = septum::roottask::system::check(&d, sizeof d);
+        const auto verdict = septum::roottask::description::check(&d, sizeof d);
         if (about_a_cell(verdict.error)) {
             throw Failure(fmt::format("cell {} (\"{}\"): {}", verdict.cell, d.cells[verdict.cell].name,
-                                      septum::roottask::system::explain(verdict.error)));
+                                      septum::roottask::description::explain(verdict.error)));
         }
-        if (verdict.error != septum::roottask::system::Error::none) {
-            throw Failure(septum::roottask::system::explain(verdict.error));
+        if (verdict.error != septum::roottask::description::Error::none) {
+            throw Failure(septum::roottask::description::explain(verdict.error));
         }
         std::ofstream out(output, std::ios::binary);
         out.write(reinterpret_cast<const char*>(&d), sizeof d);

@@ -1,15 +1,15 @@
-#include "run.hpp"
+#include "cells/run.hpp"
 
 #include <cstring>
 
-#include "cell.hpp"
-#include "description.hpp"
-#include "monitor.hpp"
+#include "cells/cell.hpp"
+#include "cells/monitor.hpp"
+#include "description/check.hpp"
 #include "program.hpp"
 #include "septum/lib/cmdline.hpp"
 #include "septum/user/cpu.hpp"
 
-namespace septum::roottask::system {
+namespace septum::roottask::cells {
 
 namespace {
 
@@ -52,7 +52,7 @@ const char* outcome(const CellWatch& w) {
 }
 
 // What stays alive while the cells run.
-abi::SystemDescription description;
+abi::SystemDescription system_description;
 Cell cells[max_cells];
 CellWatch watches[max_cells];
 
@@ -64,25 +64,26 @@ void run(Env& env, const abi::ModuleDescription& module) {
         report.skip("system.cells", "no VT-x on this CPU (CPUID.1:ECX[5]=0): no cell can run");
         return;
     }
-    const Verdict v = check(reinterpret_cast<const void*>(module.address), module.size);
-    if (v.error != Error::none) {
-        if (about_a_cell(v.error)) {
-            report.fail("system.description", "{} bytes: cell {}: {} ({})", module.size, v.cell, explain(v.error),
-                        error_name(v.error));
+    const description::Verdict v = description::check(reinterpret_cast<const void*>(module.address), module.size);
+    if (v.error != description::Error::none) {
+        if (description::about_a_cell(v.error)) {
+            report.fail("system.description", "{} bytes: cell {}: {} ({})", module.size, v.cell,
+                        description::explain(v.error), description::error_name(v.error));
         } else {
-            report.fail("system.description", "{} bytes: {} ({})", module.size, explain(v.error), error_name(v.error));
+            report.fail("system.description", "{} bytes: {} ({})", module.size, description::explain(v.error),
+                        description::error_name(v.error));
         }
         return;
     }
-    std::memcpy(&description, reinterpret_cast<const void*>(module.address), sizeof description);
-    report.pass("system.description", "{} bytes, {} cells", module.size, description.cell_count);
+    std::memcpy(&system_description, reinterpret_cast<const void*>(module.address), sizeof system_description);
+    report.pass("system.description", "{} bytes, {} cells", module.size, system_description.cell_count);
     CellLink link;
     if (!report.setup(make_link(env, link), "system.cells", "the root task's endpoint and notification")) {
         return;
     }
     unsigned built = 0;
-    for (std::uint32_t i = 0; i < description.cell_count; ++i) {
-        const abi::CellDescription& d = description.cells[i];
+    for (std::uint32_t i = 0; i < system_description.cell_count; ++i) {
+        const abi::CellDescription& d = system_description.cells[i];
         const CellSpec spec = spec_of(d, *env.bi);
         const CheckName name("system.cell.", d.name);
         if (spec.vmm == nullptr || spec.image == nullptr) {
@@ -122,4 +123,4 @@ void run(Env& env, const abi::ModuleDescription& module) {
     }
 }
 
-}  // namespace septum::roottask::system
+}  // namespace septum::roottask::cells

@@ -6,11 +6,11 @@
 
 #include "env.hpp"
 
-namespace septum::roottask::system {
+namespace septum::roottask::cells {
 
 // Reports the description's check, each cell's construction and each
 // cell's end in the test protocol (suite "system"); console lines are
 // free text "[name] ...".
 void run(Env& env, const abi::ModuleDescription& description);
 
-}  // namespace septum::roottask::system
+}  // namespace septum::roottask::cells

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "cell.hpp"
+#include "cells/cell.hpp"
 #include "septum/user/console.hpp"
 
 namespace septum::roottask {

@@ -1,4 +1,4 @@
-// The root task's checks of a system description (roottask/system), on the
+// The root task's checks of a system description (roottask/description), on the
 // host: every rule refuses what it should and names the cell, and no byte
 // string of any length is read past its end (ASan).
 #include <gtest/gtest.h>
@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
-#include "description.hpp"
+#include "description/check.hpp"
 
-namespace septum::roottask::system {
+namespace septum::roottask::description {
 namespace {
 
 abi::CellDescription good_cell(const char* name) {
@@ -143,4 +143,4 @@ TEST(Description, OddPeriodsFallBackWithoutUnderCounting) {
 }
 
 }  // namespace
-}  // namespace septum::roottask::system
+}  // namespace septum::roottask::description

@@ -1,9 +1,9 @@
-#include "description.hpp"
+#include "description/check.hpp"
 
 #include <cstddef>
 #include <cstring>
 
-namespace septum::roottask::system {
+namespace septum::roottask::description {
 
 namespace {
 
@@ -155,4 +155,4 @@ const char* error_name(Error e) {
     return "unknown";
 }
 
-}  // namespace septum::roottask::system
+}  // namespace septum::roottask::description

@@ -1,4 +1,4 @@
-#include "monitor.hpp"
+#include "cells/monitor.hpp"
 
 #include "septum/user/cpu.hpp"
 #include "septum/user/invoke.hpp"

@@ -1,13 +1,13 @@
-// Checks a system description (abi/system.hpp) before anything is built
+// Checks a system description (abi/system_description.hpp) before anything is built
 // from it. Portable: the root task runs it on the boot module, tools/sysgen
 // on what it compiled, and the host tests and fuzzer on anything.
 #pragma once
 
 #include <cstdint>
 
-#include "septum/abi/system.hpp"
+#include "septum/abi/system_description.hpp"
 
-namespace septum::roottask::system {
+namespace septum::roottask::description {
 
 #define SEPTUM_DESCRIPTION_ERRORS(X)                                                         \
     X(none, "the description is sound")                                                      \
@@ -53,4 +53,4 @@ constexpr bool about_a_cell(Error e) {
 const char* explain(Error e);
 const char* error_name(Error e);
 
-}  // namespace septum::roottask::system
+}  // namespace septum::roottask::description

@@ -1,8 +1,8 @@
 // The static system description: which cells the root task builds. It is
-// written as TOML (system/*.toml), compiled by tools/sysgen into this
+// written as TOML (systems/*.toml), compiled by tools/sysgen into this
 // binary form and handed to the root task as the boot module "system".
 // The root task checks every field again before it builds anything
-// (roottask/system/description.hpp): a description is input, not trusted.
+// (roottask/description/check.hpp): a description is input, not trusted.
 #pragma once
 
 #include <cstdint>

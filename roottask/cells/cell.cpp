@@ -1,4 +1,4 @@
-#include "cell.hpp"
+#include "cells/cell.hpp"
 
 #include <cstring>
 
