@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Instructions per null syscall and per IPC round trip in the kernel core,
+"""Instructions per null syscall, per IPC round trip and per object invocation
+(SchedContext configure) in the kernel core,
 counted by callgrind over bench/kernel_paths.cpp (host build, simulated
 machine). usage: kernel_paths.py KERNEL_PATHS_BINARY"""
 import re
@@ -27,8 +28,10 @@ def main() -> int:
     binary = sys.argv[1]
     null = instructions(binary, "null") / ITERATIONS
     ipc = instructions(binary, "ipc") / ITERATIONS
+    invocation = instructions(binary, "v") / ITERATIONS
     print(f"null syscall (yield), kernel core only: {null:.0f} instructions")
     print(f"IPC round trip (Call + ReplyRecv), kernel core only: {ipc:.0f} instructions, {ipc / 2:.0f} one-way")
+    print(f"object invocation (SchedContext configure, general path), kernel core only: {invocation:.0f} instructions")
     return 0
 
 

@@ -2,13 +2,28 @@
 
 namespace septum::kernel {
 
-caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error) {
-    auto r = caps::lookup_capability(k, caller.cspace(), caps::Address{raw_cptr, 64});
-    if (!r.ok()) {
-        error = r.status();
-        return nullptr;
+Result<caps::Slot*> caller_capability(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr) {
+    return caps::lookup_capability(k, caller.cspace(), caps::Address{raw_cptr, 64});
+}
+
+Result<caps::Slot*> extra_capability(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, caps::ObjectKind kind,
+                                     caps::Rights rights) {
+    const Result<caps::Slot*> found = caller_capability(k, caller, raw_cptr);
+    SEPTUM_TRY(found);
+    const caps::Capability& c = found.value()->cap;
+    if (c.kind != kind) {
+        return Status::wrong_kind;
     }
-    return r.value();
+    if (!caps::is_subset(rights, c.rights)) {
+        return Status::insufficient_rights;
+    }
+    return found;
+}
+
+caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error) {
+    const Result<caps::Slot*> found = caller_capability(k, caller, raw_cptr);
+    error = found.status();
+    return found.ok() ? found.value() : nullptr;
 }
 
 Status reap_pending(Kernel& k, Tcb& caller) {
@@ -28,11 +43,11 @@ Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& 
     const auto op = static_cast<abi::Invocation>(info.label);
     switch (slot.cap.kind) {
         case caps::ObjectKind::untyped:
-            return invoke_untyped(k, caller, slot, op, args);
+            return untyped_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::cnode:
-            return invoke_cnode(k, caller, slot, op, args);
+            return cnode_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::tcb:
-            return invoke_tcb(k, caller, slot, op, args);
+            return tcb_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::frame_4k:
         case caps::ObjectKind::frame_2m:
             return invoke_frame(k, caller, slot, op, args);
@@ -44,13 +59,13 @@ Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& 
         case caps::ObjectKind::ept_pt:
             return invoke_paging(k, caller, slot, op, args);
         case caps::ObjectKind::io_port_range:
-            return invoke_io_port(k, caller, slot, op, args);
+            return io_port_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::vcpu:
             return invoke_vcpu(k, caller, slot, op, args);
         case caps::ObjectKind::sched_context:
-            return invoke_sched_context(k, caller, slot, op, args);
+            return sched_context_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::irq_handler:
-            return invoke_irq(k, caller, slot, op, args);
+            return irq_invocation(k, caller, slot, op, args);
         default:
             return Status::wrong_kind;  // no invocation on this kind (yet)
     }

@@ -1,6 +1,26 @@
-// Object invocations (abi/invocation.hpp): decoding of the label and
-// message words, checks, then the operation. Each object kind has its own
-// file in invoke/.
+// Object invocations (abi/invocation.hpp), seL4's way: decode, then invoke.
+//
+// Each object kind has a file in invoke/ with two steps:
+//
+//   decode_X(…) -> Result<XInvocation>
+//       the one place the message is read. It checks the label, the number
+//       of words, every value's range, and every extra capability (looked
+//       up, of its kind, with its rights), and yields a typed struct of
+//       checked values. Words are raw (`raw_…`) until checked. Decoding
+//       changes nothing; its failure is the status user space sees.
+//       (One exception, kept where it happens: delete and retype first
+//       finish destruction an earlier delete left pending, restartably,
+//       because the reaper may destroy what their addresses resolve through.)
+//   invoke_X(k, caller, const XInvocation&) -> Status
+//       acts on the checked values only and cannot fail on user input. It
+//       returns ok, or preempted for one bounded step of a long operation
+//       (the syscall then runs again and is decoded afresh). Where it passes
+//       a status on from the capability library, that status comes from the
+//       library's own check phase (caps/authority.hpp: every operation checks
+//       all of its arguments before it changes anything), and the comment
+//       there says so.
+//
+// X_invocation(…) runs the two; invoke() picks it by the object's kind.
 #pragma once
 
 #include "kernel.hpp"
@@ -12,30 +32,47 @@ namespace septum::kernel {
 // Results go to the caller's message registers; the status is returned.
 Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& info);
 
-// The message words of an invocation, with a check that enough were sent.
+// The message words of an invocation as the caller sent them: every word is
+// unchecked input until a decoder has checked it.
 class Arguments {
 public:
     Arguments(const Tcb& caller, const abi::MessageInfo& info) : caller_(caller), count_(info.length) {}
+    // Whether the caller sent at least n words.
     [[nodiscard]] bool has(unsigned n) const { return count_ >= n; }
-    [[nodiscard]] std::uint64_t operator[](unsigned i) const { return message_word(caller_, i); }
+    // Word i, unchecked.
+    [[nodiscard]] std::uint64_t raw(unsigned i) const { return message_word(caller_, i); }
+    // The same, spelled as the frame, paging and VCPU decoders still read it.
+    [[nodiscard]] std::uint64_t operator[](unsigned i) const { return raw(i); }
 
 private:
     const Tcb& caller_;
     unsigned count_;
 };
 
-Status invoke_untyped(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-Status invoke_cnode(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-Status invoke_tcb(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+// The capability at raw_cptr (depth 64) in the caller's CSpace.
+Result<caps::Slot*> caller_capability(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr);
+
+// An extra capability an invocation names by raw_cptr in the caller's
+// CSpace: looked up, then of `kind` (else wrong_kind), then holding every
+// right in `rights` (else insufficient_rights), checked in that order.
+Result<caps::Slot*> extra_capability(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, caps::ObjectKind kind,
+                                     caps::Rights rights = caps::Rights::none);
+
+// Decoded and invoked (see above), one per object kind.
+Status untyped_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status cnode_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status tcb_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status sched_context_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status irq_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status io_port_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+
+// Not yet split into decode and invoke (they read words while they act).
 Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-Status invoke_sched_context(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status invoke_vcpu(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 // Runs the VCPU at `object` for the calling VMM thread (returns only on an
 // error; the exit returns to the thread by its own way).
 Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::uint64_t want);
-Status invoke_irq(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-Status invoke_io_port(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 
 // Long operations (revoke, the reaper) run in steps of this many units;
 // when a step runs out, the caller's rip is set back over its SYSCALL so
@@ -49,7 +86,8 @@ inline constexpr std::uint64_t syscall_instruction_length = 2;
 // syscall again) while work remains.
 Status reap_pending(Kernel& k, Tcb& caller);
 
-// Looks up an address (depth 64) in the caller's CSpace.
+// Looks up an address (depth 64) in the caller's CSpace: caller_capability
+// as the frame and VCPU decoders still call it.
 caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error);
 
 }  // namespace septum::kernel

@@ -20,8 +20,6 @@ using septum::abi::Syscall;
 
 namespace {
 
-MessageInfo label(Invocation op, std::uint8_t length) { return MessageInfo{static_cast<std::uint64_t>(op), length, 0}; }
-
 class KernelCore : public ::testing::Test {
 protected:
     void TearDown() override { EXPECT_EQ(check_kernel_invariants(sys), ""); }

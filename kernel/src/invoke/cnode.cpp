@@ -1,57 +1,125 @@
+// CNode invocations: copy, mint, move, mutate, delete and revoke
+// capabilities, at addresses resolved from the invoked CNode.
 #include "invocation.hpp"
 
 namespace septum::kernel {
 
 namespace {
 
-caps::Address address(std::uint64_t raw_cptr, std::uint64_t raw_depth) { return caps::Address{raw_cptr, raw_depth}; }
+using Op = abi::Invocation;
 
-}  // namespace
+struct CnodeInvocation {
+    Op op = Op::cnode_copy;
+    caps::Slot* source = nullptr;       // holds a capability; delete and revoke: the target
+    caps::Slot* destination = nullptr;  // copy, mint, move, mutate
+    // mint, mutate: checked by the capability library (caps::derive), which
+    // refuses them before it changes anything.
+    std::uint64_t raw_rights = 0;
+    std::uint64_t raw_data = 0;
+};
 
-Status invoke_cnode(Kernel& k, Tcb& caller, caps::Slot& root, abi::Invocation op, const Arguments& a) {
-    caps::Authority& auth = k.authority;
+caps::Address address(const Arguments& a, unsigned first) { return caps::Address{a.raw(first), a.raw(first + 1)}; }
+
+// Words needed: two per address, then rights and data for mint and mutate.
+unsigned length_of(Op op) {
     switch (op) {
-        case abi::Invocation::cnode_copy:
-            return a.has(4) ? auth.copy(root, address(a[0], a[1]), address(a[2], a[3])) : Status::invalid_argument;
-        case abi::Invocation::cnode_mint:
-            return a.has(6) ? auth.mint(root, address(a[0], a[1]), address(a[2], a[3]), a[4], a[5])
-                            : Status::invalid_argument;
-        case abi::Invocation::cnode_move:
-            return a.has(4) ? auth.move(root, address(a[0], a[1]), address(a[2], a[3])) : Status::invalid_argument;
-        case abi::Invocation::cnode_mutate:
-            return a.has(6) ? auth.mutate(root, address(a[0], a[1]), address(a[2], a[3]), a[4], a[5])
-                            : Status::invalid_argument;
-        case abi::Invocation::cnode_delete: {
-            if (!a.has(2)) {
-                return Status::invalid_argument;
-            }
-            // Deleting the last capability to a CNode only queues it for
-            // the reaper; without this nothing but a later revoke would
-            // destroy what it holds. Earlier pending work is finished first
-            // (restartably: the delete has not happened yet), this one's
-            // by one more step, and any rest by the next delete or retype.
-            SEPTUM_TRY(reap_pending(k, caller));
-            SEPTUM_TRY(auth.remove(root, address(a[0], a[1])));
+        case Op::cnode_copy:
+        case Op::cnode_move:
+            return 4;
+        case Op::cnode_mint:
+        case Op::cnode_mutate:
+            return 6;
+        default:
+            return 2;
+    }
+}
+
+bool is_cnode_op(Op op) {
+    switch (op) {
+        case Op::cnode_copy:
+        case Op::cnode_mint:
+        case Op::cnode_move:
+        case Op::cnode_mutate:
+        case Op::cnode_delete:
+        case Op::cnode_revoke:
+            return true;
+        default:
+            return false;
+    }
+}
+
+Result<CnodeInvocation> decode_cnode(Kernel& k, Tcb& caller, const caps::Slot& root, Op op, const Arguments& a) {
+    if (!is_cnode_op(op) || !a.has(length_of(op))) {
+        return Status::invalid_argument;
+    }
+    if (op == Op::cnode_delete) {
+        // Deleting the last capability to a CNode only queues it for the
+        // reaper. Earlier pending work is finished first, restartably (the
+        // delete has not happened yet): the reaper may destroy what the
+        // address resolves through.
+        SEPTUM_TRY(reap_pending(k, caller));
+    }
+    CnodeInvocation i;
+    i.op = op;
+    const Result<caps::Slot*> source = caps::lookup_capability(k, root, address(a, 0));
+    SEPTUM_TRY(source);
+    i.source = source.value();
+    if (length_of(op) >= 4) {
+        const Result<caps::Slot*> destination = caps::lookup_slot(k, root, address(a, 2));
+        SEPTUM_TRY(destination);
+        i.destination = destination.value();
+    }
+    if (length_of(op) == 6) {
+        i.raw_rights = a.raw(4);
+        i.raw_data = a.raw(5);
+    }
+    return i;
+}
+
+Status invoke_cnode(Kernel& k, Tcb& caller, const CnodeInvocation& i) {
+    caps::Authority& auth = k.authority;
+    switch (i.op) {
+        // These four pass on the status of the library's own check phase:
+        // an occupied destination, a kind that cannot be derived, rights or
+        // data out of their domain, children under a mutated capability.
+        // Each changes nothing when it fails (caps/authority.hpp).
+        case Op::cnode_copy:
+            return auth.copy(*i.source, *i.destination);
+        case Op::cnode_mint:
+            return auth.mint(*i.source, *i.destination, i.raw_rights, i.raw_data);
+        case Op::cnode_move:
+            return auth.move(*i.source, *i.destination);
+        case Op::cnode_mutate:
+            return auth.mutate(*i.source, *i.destination, i.raw_rights, i.raw_data);
+        case Op::cnode_delete: {
+            // Cannot fail: the slot holds a capability. Without the reaper
+            // step nothing but a later revoke would destroy what a deleted
+            // CNode holds; any rest waits for the next delete or retype.
+            (void)auth.remove(*i.source);
             caps::Budget budget{operation_budget};
             (void)auth.reap(budget);
             return Status::ok;
         }
-        case abi::Invocation::cnode_revoke: {
-            if (!a.has(2)) {
-                return Status::invalid_argument;
-            }
+        default: {
+            // Revoke: ok, or preempted after one bounded step (the slot
+            // holds a capability, so that is all revoke can return).
             caps::Budget budget{operation_budget};
-            const Status s = auth.revoke(root, address(a[0], a[1]), budget);
+            const Status s = auth.revoke(*i.source, budget);
             if (s == Status::preempted) {
                 // Run the same syscall again when the thread next runs.
                 caller.context.rip -= syscall_instruction_length;
-                return Status::preempted;
             }
             return s;
         }
-        default:
-            return Status::invalid_argument;
     }
+}
+
+}  // namespace
+
+Status cnode_invocation(Kernel& k, Tcb& caller, caps::Slot& root, abi::Invocation op, const Arguments& a) {
+    const Result<CnodeInvocation> decoded = decode_cnode(k, caller, root, op, a);
+    SEPTUM_TRY(decoded);
+    return invoke_cnode(k, caller, decoded.value());
 }
 
 }  // namespace septum::kernel

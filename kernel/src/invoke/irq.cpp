@@ -29,8 +29,18 @@ void Kernel::unbind_irq(unsigned line) {
     }
 }
 
-Status invoke_irq(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
-    const auto line = static_cast<unsigned>(slot.cap.object);
+namespace {
+
+struct IrqInvocation {
+    bool set_notification = false;  // else acknowledge
+    unsigned line = 0;
+    Notification* notification = nullptr;  // set_notification: signalled on the interrupt
+    std::uint64_t badge = 0;
+};
+
+Result<IrqInvocation> decode_irq(Kernel& k, const Tcb& caller, const caps::Slot& slot, abi::Invocation op,
+                                 const Arguments& a) {
+    const auto line = static_cast<unsigned>(slot.cap.object);  // at most max_irq (create_initial)
     if (line >= arch::pic::line_count) {
         return Status::out_of_range;  // lines beyond the legacy PICs need an I/O APIC driver
     }
@@ -39,31 +49,37 @@ Status invoke_irq(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, 
             if (!a.has(1)) {
                 return Status::invalid_argument;
             }
-            Status error = Status::ok;
-            const caps::Slot* n = lookup(k, caller, a[0], error);
-            if (n == nullptr) {
-                return error;
-            }
-            if (n->cap.kind != caps::ObjectKind::notification) {
-                return Status::wrong_kind;
-            }
-            if (!caps::is_subset(caps::Rights::write, n->cap.rights)) {
-                return Status::insufficient_rights;
-            }
-            k.irqs[line] = IrqBinding{physical_pointer<Notification>(n->cap.object), n->cap.badge};
-            arch::set_interrupt_handler(static_cast<std::uint8_t>(arch::pic::vector_base + line), on_irq);
-            arch::pic::unmask(line);
-            return Status::ok;
+            const Result<caps::Slot*> n =
+                extra_capability(k, caller, a.raw(0), caps::ObjectKind::notification, caps::Rights::write);
+            SEPTUM_TRY(n);
+            const caps::Capability& c = n.value()->cap;
+            return IrqInvocation{true, line, physical_pointer<Notification>(c.object), c.badge};
         }
         case abi::Invocation::irq_handler_ack:
             if (k.irqs[line].notification == nullptr) {
                 return Status::invalid_argument;  // nothing to acknowledge
             }
-            arch::pic::unmask(line);
-            return Status::ok;
+            return IrqInvocation{false, line, nullptr, 0};
         default:
             return Status::invalid_argument;
     }
+}
+
+Status invoke_irq(Kernel& k, const IrqInvocation& i) {
+    if (i.set_notification) {
+        k.irqs[i.line] = IrqBinding{i.notification, i.badge};
+        arch::set_interrupt_handler(static_cast<std::uint8_t>(arch::pic::vector_base + i.line), on_irq);
+    }
+    arch::pic::unmask(i.line);
+    return Status::ok;
+}
+
+}  // namespace
+
+Status irq_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
+    const Result<IrqInvocation> decoded = decode_irq(k, caller, slot, op, a);
+    SEPTUM_TRY(decoded);
+    return invoke_irq(k, decoded.value());
 }
 
 }  // namespace septum::kernel

@@ -1,3 +1,4 @@
+// TCB invocations: configure, registers, scheduling, notification binding.
 #include "invocation.hpp"
 #include "physical.hpp"
 
@@ -6,97 +7,181 @@ namespace septum::kernel {
 namespace {
 
 using caps::ObjectKind;
+using Op = abi::Invocation;
 
-// Replaces the capability in one of the TCB's own slots with a copy of the
-// capability at raw_cptr in the caller's CSpace (0 leaves the slot empty).
-Status set_slot(Kernel& k, const Tcb& caller, Tcb& t, Tcb::SlotIndex which, std::uint64_t raw_cptr, ObjectKind kind) {
-    caps::Slot& dest = t.slots[which];
-    if (raw_cptr == 0) {
-        if (!dest.empty()) {
-            (void)k.authority.remove(dest);
-        }
-        return Status::ok;
-    }
-    Status error = Status::ok;
-    caps::Slot* src = lookup(k, caller, raw_cptr, error);
-    if (src == nullptr) {
-        return error;
-    }
-    if (src->cap.kind != kind) {
-        return Status::wrong_kind;
-    }
-    if (!dest.empty()) {
-        (void)k.authority.remove(dest);
-    }
-    return k.authority.copy(*src, dest);
-}
+struct Registers {
+    std::uint64_t rip = 0, rsp = 0, rflags = 0, rdi = 0, rsi = 0, rdx = 0;
+};
 
-// Every capability is checked before any slot changes.
-Status check_configure(Kernel& k, const Tcb& caller, const Arguments& a) {
-    struct Want {
-        std::uint64_t cptr;
-        ObjectKind kind;
-    };
-    const Want wants[] = {{a[0], ObjectKind::cnode},
-                          {a[1], ObjectKind::pml4},
-                          {a[2], ObjectKind::frame_4k},
-                          {a[4], ObjectKind::endpoint}};
-    for (const Want& w : wants) {
-        if (w.cptr == 0) {
-            continue;
-        }
-        Status error = Status::ok;
-        const caps::Slot* s = lookup(k, caller, w.cptr, error);
-        if (s == nullptr) {
-            return error;
-        }
-        if (s->cap.kind != w.kind) {
-            return Status::wrong_kind;
-        }
-    }
-    if (a[2] != 0 && (!arch::is_user_address(a[3]) || (a[3] & 0xfff) != 0)) {
-        return Status::invalid_argument;
-    }
-    return Status::ok;
-}
+// What a TCB invocation does, checked. Only the fields of `op` are set.
+struct TcbInvocation {
+    Op op = Op::tcb_suspend;
+    Tcb* target = nullptr;
+    // configure: the capability each of the TCB's slots gets a copy of
+    // (nullptr: the slot is emptied), and the IPC buffer's address.
+    caps::Slot* sources[Tcb::slot_count] = {};
+    std::uint64_t ipc_buffer_address = 0;
+    Registers registers;                    // write_registers
+    std::uint8_t priority = 0;              // set_priority
+    Notification* notification = nullptr;   // bind_notification
+    SchedContext* sched_context = nullptr;  // set_sched_context (nullptr: unbind)
+};
 
-Status configure(Kernel& k, const Tcb& caller, Tcb& t, const Arguments& a) {
+// The kind each of a TCB's slots holds, in Tcb::SlotIndex order, and the
+// message word configure names it by.
+struct SlotSpec {
+    ObjectKind kind;
+    unsigned word;
+};
+constexpr SlotSpec slot_specs[Tcb::slot_count] = {
+    {ObjectKind::cnode, 0}, {ObjectKind::pml4, 1}, {ObjectKind::frame_4k, 2}, {ObjectKind::endpoint, 4}};
+
+// Every capability is looked up, in the caller's CSpace as it is now,
+// before any slot changes.
+Status decode_configure(Kernel& k, const Tcb& caller, const Arguments& a, TcbInvocation& i) {
     if (!a.has(5)) {
         return Status::invalid_argument;
     }
-    SEPTUM_TRY(check_configure(k, caller, a));
-    SEPTUM_TRY(set_slot(k, caller, t, Tcb::cspace_slot, a[0], ObjectKind::cnode));
-    SEPTUM_TRY(set_slot(k, caller, t, Tcb::vspace_slot, a[1], ObjectKind::pml4));
-    SEPTUM_TRY(set_slot(k, caller, t, Tcb::ipc_buffer_slot, a[2], ObjectKind::frame_4k));
-    SEPTUM_TRY(set_slot(k, caller, t, Tcb::fault_endpoint_slot, a[4], ObjectKind::endpoint));
-    t.ipc_buffer_address = a[2] != 0 ? a[3] : 0;
+    for (unsigned s = 0; s < Tcb::slot_count; ++s) {
+        const std::uint64_t raw_cptr = a.raw(slot_specs[s].word);
+        if (raw_cptr == 0) {
+            continue;
+        }
+        const Result<caps::Slot*> found = extra_capability(k, caller, raw_cptr, slot_specs[s].kind);
+        SEPTUM_TRY(found);
+        i.sources[s] = found.value();
+    }
+    const std::uint64_t raw_ipc_buffer = a.raw(3);
+    if (i.sources[Tcb::ipc_buffer_slot] != nullptr) {
+        if (!arch::is_user_address(raw_ipc_buffer) || (raw_ipc_buffer & 0xfff) != 0) {
+            return Status::invalid_argument;
+        }
+        i.ipc_buffer_address = raw_ipc_buffer;
+    }
     return Status::ok;
 }
 
-Status write_registers(Tcb& caller, Tcb& t, const Arguments& a) {
+Status decode_write_registers(const Tcb& caller, const Arguments& a, TcbInvocation& i) {
     if (!a.has(6)) {
         return Status::invalid_argument;
     }
-    if (&t == &caller) {
+    if (i.target == &caller) {
         return Status::invalid_argument;  // a running thread's registers are the caller's own
     }
-    const std::uint64_t raw_rip = a[0], raw_rsp = a[1];
+    const std::uint64_t raw_rip = a.raw(0), raw_rsp = a.raw(1);
     // rip must be a user address (SYSRET to it cannot fault in the kernel);
     // rsp may be the very top of user space.
     if (!arch::is_user_address(raw_rip) || raw_rsp > arch::user_max) {
         return Status::invalid_argument;
     }
-    t.context.rip = raw_rip;
-    t.context.rsp = raw_rsp;
-    t.context.rflags = arch::sanitise_rflags(a[2]);
-    t.context.rdi = a[3];
-    t.context.rsi = a[4];
-    t.context.rdx = a[5];
-    t.fast_return = false;
+    // rdi, rsi, rdx are the thread's own data: any value will do.
+    i.registers = Registers{raw_rip, raw_rsp, arch::sanitise_rflags(a.raw(2)), a.raw(3), a.raw(4), a.raw(5)};
     return Status::ok;
 }
 
-Status read_registers(Tcb& caller, const Tcb& t) {
+Status decode_bind_notification(Kernel& k, const Tcb& caller, const Arguments& a, TcbInvocation& i) {
+    if (!a.has(1)) {
+        return Status::invalid_argument;
+    }
+    const Result<caps::Slot*> found =
+        extra_capability(k, caller, a.raw(0), ObjectKind::notification, caps::Rights::read);
+    SEPTUM_TRY(found);
+    auto* n = physical_pointer<Notification>(found.value()->cap.object);
+    if (n->bound != nullptr || i.target->bound_notification != nullptr) {
+        return Status::slot_occupied;
+    }
+    i.notification = n;
+    return Status::ok;
+}
+
+Status decode_set_sched_context(Kernel& k, const Tcb& caller, const Arguments& a, TcbInvocation& i) {
+    if (!a.has(1)) {
+        return Status::invalid_argument;
+    }
+    const std::uint64_t raw_cptr = a.raw(0);
+    if (raw_cptr == 0) {
+        return Status::ok;  // unbind
+    }
+    const Result<caps::Slot*> found = extra_capability(k, caller, raw_cptr, ObjectKind::sched_context);
+    SEPTUM_TRY(found);
+    auto* sc = physical_pointer<SchedContext>(found.value()->cap.object);
+    if (sc->bound != nullptr && sc->bound != i.target) {
+        return Status::slot_occupied;  // one thread per SchedContext
+    }
+    i.sched_context = sc;
+    return Status::ok;
+}
+
+Status decode_operands(Kernel& k, const Tcb& caller, const Arguments& a, TcbInvocation& i) {
+    switch (i.op) {
+        case Op::tcb_configure:
+            return decode_configure(k, caller, a, i);
+        case Op::tcb_write_registers:
+            return decode_write_registers(caller, a, i);
+        case Op::tcb_resume:
+            // Not configured, it could not run (a thread already running is left as it is).
+            if (i.target->state == ThreadState::inactive &&
+                (i.target->cspace().empty() || i.target->vspace().empty())) {
+                return Status::invalid_argument;
+            }
+            return Status::ok;
+        case Op::tcb_set_priority:
+            if (!a.has(1) || a.raw(0) > caller.priority) {
+                return Status::invalid_argument;
+            }
+            i.priority = static_cast<std::uint8_t>(a.raw(0));
+            return Status::ok;
+        case Op::tcb_bind_notification:
+            return decode_bind_notification(k, caller, a, i);
+        case Op::tcb_set_sched_context:
+            return decode_set_sched_context(k, caller, a, i);
+        case Op::tcb_read_registers:
+        case Op::tcb_suspend:
+        case Op::tcb_unbind_notification:
+            return Status::ok;
+        default:
+            return Status::invalid_argument;
+    }
+}
+
+Result<TcbInvocation> decode_tcb(Kernel& k, const Tcb& caller, const caps::Slot& slot, Op op, const Arguments& a) {
+    TcbInvocation i;
+    i.op = op;
+    i.target = physical_pointer<Tcb>(slot.cap.object);
+    SEPTUM_TRY(decode_operands(k, caller, a, i));
+    return i;
+}
+
+// Replaces each of the TCB's capabilities with a copy of its source. Cannot
+// fail: each source holds a capability (decode looked it up, and deleting
+// a TCB's capabilities empties no other slot: a CNode's slots wait for the
+// reaper), each destination was just emptied, and the four kinds are
+// derivable.
+void configure(Kernel& k, const TcbInvocation& i) {
+    Tcb& t = *i.target;
+    for (unsigned s = 0; s < Tcb::slot_count; ++s) {
+        caps::Slot& dest = t.slots[s];
+        if (!dest.empty()) {
+            (void)k.authority.remove(dest);
+        }
+        if (i.sources[s] != nullptr) {
+            (void)k.authority.copy(*i.sources[s], dest);
+        }
+    }
+    t.ipc_buffer_address = i.ipc_buffer_address;
+}
+
+void write_registers(Tcb& t, const Registers& r) {
+    t.context.rip = r.rip;
+    t.context.rsp = r.rsp;
+    t.context.rflags = r.rflags;
+    t.context.rdi = r.rdi;
+    t.context.rsi = r.rsi;
+    t.context.rdx = r.rdx;
+    t.fast_return = false;
+}
+
+void read_registers(Tcb& caller, const Tcb& t) {
     const std::uint64_t values[] = {t.context.rip, t.context.rsp, t.context.rflags, t.context.rax,
                                     t.context.rdi, t.context.rsi, t.context.rdx};
     unsigned n = 0;
@@ -107,104 +192,66 @@ Status read_registers(Tcb& caller, const Tcb& t) {
         n = abi::register_message_count;  // the rest needed the buffer
     }
     set_message_info(caller, abi::MessageInfo{0, static_cast<std::uint8_t>(n), 0});
-    return Status::ok;
 }
 
-Status resume(Kernel& k, Tcb& t) {
+void resume(Kernel& k, Tcb& t) {
     if (t.state != ThreadState::inactive) {
-        return Status::ok;
-    }
-    if (t.cspace().empty() || t.vspace().empty()) {
-        return Status::invalid_argument;  // not configured: it could not run
+        return;
     }
     t.fault_pending = false;
     k.scheduler.make_ready(t);
-    return Status::ok;
 }
 
-Status bind_notification(Kernel& k, const Tcb& caller, Tcb& t, const Arguments& a) {
-    if (!a.has(1)) {
-        return Status::invalid_argument;
+void unbind_notification(Tcb& t) {
+    if (t.bound_notification != nullptr) {
+        t.bound_notification->bound = nullptr;
+        t.bound_notification = nullptr;
     }
-    Status error = Status::ok;
-    caps::Slot* s = lookup(k, caller, a[0], error);
-    if (s == nullptr) {
-        return error;
-    }
-    if (s->cap.kind != ObjectKind::notification) {
-        return Status::wrong_kind;
-    }
-    if (!caps::is_subset(caps::Rights::read, s->cap.rights)) {
-        return Status::insufficient_rights;
-    }
-    auto* n = physical_pointer<Notification>(s->cap.object);
-    if (n->bound != nullptr || t.bound_notification != nullptr) {
-        return Status::slot_occupied;
-    }
-    n->bound = &t;
-    t.bound_notification = n;
-    return Status::ok;
 }
 
-Status set_sched_context(Kernel& k, const Tcb& caller, Tcb& t, const Arguments& a) {
-    if (!a.has(1)) {
-        return Status::invalid_argument;
+Status invoke_tcb(Kernel& k, Tcb& caller, const TcbInvocation& i) {
+    Tcb& t = *i.target;
+    switch (i.op) {
+        case Op::tcb_configure:
+            configure(k, i);
+            break;
+        case Op::tcb_write_registers:
+            write_registers(t, i.registers);
+            break;
+        case Op::tcb_read_registers:
+            read_registers(caller, t);
+            break;
+        case Op::tcb_resume:
+            resume(k, t);
+            break;
+        case Op::tcb_suspend:
+            k.suspend(t);
+            break;
+        case Op::tcb_set_priority:
+            k.scheduler.set_priority(t, i.priority);
+            break;
+        case Op::tcb_bind_notification:
+            i.notification->bound = &t;
+            t.bound_notification = i.notification;
+            break;
+        case Op::tcb_set_sched_context:
+            k.scheduler.bind(t, i.sched_context);
+            break;
+        case Op::tcb_unbind_notification:
+            unbind_notification(t);
+            break;
+        default:
+            break;  // decode let no other label through
     }
-    if (a[0] == 0) {
-        k.scheduler.bind(t, nullptr);
-        return Status::ok;
-    }
-    Status error = Status::ok;
-    const caps::Slot* s = lookup(k, caller, a[0], error);
-    if (s == nullptr) {
-        return error;
-    }
-    if (s->cap.kind != ObjectKind::sched_context) {
-        return Status::wrong_kind;
-    }
-    auto* sc = physical_pointer<SchedContext>(s->cap.object);
-    if (sc->bound != nullptr && sc->bound != &t) {
-        return Status::slot_occupied;  // one thread per SchedContext
-    }
-    k.scheduler.bind(t, sc);
     return Status::ok;
 }
 
 }  // namespace
 
-Status invoke_tcb(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
-    Tcb& t = *physical_pointer<Tcb>(slot.cap.object);
-    switch (op) {
-        case abi::Invocation::tcb_configure:
-            return configure(k, caller, t, a);
-        case abi::Invocation::tcb_write_registers:
-            return write_registers(caller, t, a);
-        case abi::Invocation::tcb_read_registers:
-            return read_registers(caller, t);
-        case abi::Invocation::tcb_resume:
-            return resume(k, t);
-        case abi::Invocation::tcb_suspend:
-            k.suspend(t);
-            return Status::ok;
-        case abi::Invocation::tcb_set_priority:
-            if (!a.has(1) || a[0] > caller.priority) {
-                return Status::invalid_argument;
-            }
-            k.scheduler.set_priority(t, static_cast<std::uint8_t>(a[0]));
-            return Status::ok;
-        case abi::Invocation::tcb_bind_notification:
-            return bind_notification(k, caller, t, a);
-        case abi::Invocation::tcb_set_sched_context:
-            return set_sched_context(k, caller, t, a);
-        case abi::Invocation::tcb_unbind_notification:
-            if (t.bound_notification != nullptr) {
-                t.bound_notification->bound = nullptr;
-                t.bound_notification = nullptr;
-            }
-            return Status::ok;
-        default:
-            return Status::invalid_argument;
-    }
+Status tcb_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
+    const Result<TcbInvocation> decoded = decode_tcb(k, caller, slot, op, a);
+    SEPTUM_TRY(decoded);
+    return invoke_tcb(k, caller, decoded.value());
 }
 
 }  // namespace septum::kernel

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "kernel.hpp"
+#include "septum/abi/invocation.hpp"
 
 namespace septum::kernel::sim {
 
@@ -27,6 +28,11 @@ inline constexpr std::uint64_t slot_tcb_base = 16, slot_ipc_buffer_base = 24, fi
 inline constexpr std::uint8_t root_radix = 8;
 inline constexpr std::uint8_t untyped_bits = 20;
 inline constexpr std::uint64_t ipc_buffer_address = 0x7f0000000000;
+
+// The message info of an invocation with `length` words.
+inline abi::MessageInfo label(abi::Invocation op, std::uint8_t length) {
+    return abi::MessageInfo{static_cast<std::uint64_t>(op), length, 0};
+}
 
 struct Result {
     Status status;
