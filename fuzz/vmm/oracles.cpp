@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "vcpu_filter.hpp"
+#include "entry_checks.hpp"
 
 #include "harness.hpp"
 
@@ -66,10 +66,10 @@ namespace {
 
 // The limits of a Skylake server's VMX capability MSRs: the processor the
 // kernel's entry checks are applied for.
-constexpr arch::vcpu::EntryLimits skylake{0x80000021, 0xffffffff, 0x2000, 0x3767ff, 0x11ff, 0x3ffff};
+constexpr arch::vmx::EntryLimits skylake{0x80000021, 0xffffffff, 0x2000, 0x3767ff, 0x11ff, 0x3ffff};
 
 bool entry_valid(const abi::VcpuState& s, std::uint64_t mask) {
-    return arch::vcpu::check_state(s, mask, skylake, (s.cr0 & x86::cr0::pe) != 0) == Status::ok;
+    return arch::vmx::check_state(s, mask, skylake, (s.cr0 & x86::cr0::pe) != 0) == Status::ok;
 }
 
 }  // namespace
@@ -92,7 +92,7 @@ void check_exit(const Machine& m, const Family& family, const abi::VcpuState& be
         check_rip(m, before);
     }
     // From a state the kernel would enter, the VMM hands back one it would
-    // enter too: the kernel's own checks (vcpu_filter.hpp) on what the VMM
+    // enter too: the kernel's own checks (entry_checks.hpp) on what the VMM
     // supplies, the changed parts.
     if (runs_on && m.plausible && entry_valid(before, abi::vcpu_state::all) &&
         !entry_valid(m.page.state, m.vcpu.dirty())) {

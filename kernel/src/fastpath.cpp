@@ -7,6 +7,7 @@
 // invariants do not tell them apart.
 #include "invocation.hpp"
 #include "kernel.hpp"
+#include "object/vcpu.hpp"
 #include "physical.hpp"
 
 namespace septum::kernel {
@@ -99,8 +100,8 @@ Kernel::Fast Kernel::fast_call(Tcb& caller) {
 }
 
 // A VMM's run of its VCPU, the call it makes after every exit: straight to
-// the VCPU, past the general decoding. Other VCPU invocations go the
-// general way.
+// the VCPU, past the general lookup, through the run's one decoder. Other
+// VCPU invocations go the general way.
 Kernel::Fast Kernel::fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t info) {
     const abi::MessageInfo decoded = abi::MessageInfo::decode(info);
     if (decoded.label != static_cast<std::uint64_t>(abi::Invocation::vcpu_run) || decoded.length < 2) {
@@ -109,7 +110,13 @@ Kernel::Fast Kernel::fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t 
     // The two words are in registers (length <= 4 here): supply, want. The
     // caller's registers stay as they are until the run returns: a run the
     // kernel restarts after an exit it keeps executes this call again.
-    set_status(caller, vcpu_run(caller, slot.cap.object, caller.context.rdx, caller.context.r8));
+    const Result<VcpuRun> run = decode_vcpu_run(caller.context.rdx, caller.context.r8);
+    if (!run.ok()) {
+        set_message_info(caller, abi::MessageInfo{});  // as the general path's reply
+        set_status(caller, run.status());
+        return Fast::handled;
+    }
+    set_status(caller, vcpu_run(caller, slot.cap.object, run.value()));
     return Fast::handled;
 }
 

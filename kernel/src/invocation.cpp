@@ -20,12 +20,6 @@ Result<caps::Slot*> extra_capability(Kernel& k, const Tcb& caller, std::uint64_t
     return found;
 }
 
-caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error) {
-    const Result<caps::Slot*> found = caller_capability(k, caller, raw_cptr);
-    error = found.status();
-    return found.ok() ? found.value() : nullptr;
-}
-
 Status reap_pending(Kernel& k, Tcb& caller) {
     if (!k.authority.destruction_pending()) {
         return Status::ok;
@@ -50,18 +44,18 @@ Status invoke(Kernel& k, Tcb& caller, caps::Slot& slot, const abi::MessageInfo& 
             return tcb_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::frame_4k:
         case caps::ObjectKind::frame_2m:
-            return invoke_frame(k, caller, slot, op, args);
+            return frame_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::pdpt:
         case caps::ObjectKind::page_directory:
         case caps::ObjectKind::page_table:
         case caps::ObjectKind::ept_pdpt:
         case caps::ObjectKind::ept_pd:
         case caps::ObjectKind::ept_pt:
-            return invoke_paging(k, caller, slot, op, args);
+            return paging_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::io_port_range:
             return io_port_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::vcpu:
-            return invoke_vcpu(k, caller, slot, op, args);
+            return vcpu_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::sched_context:
             return sched_context_invocation(k, caller, slot, op, args);
         case caps::ObjectKind::irq_handler:

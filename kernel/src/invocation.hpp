@@ -41,8 +41,6 @@ public:
     [[nodiscard]] bool has(unsigned n) const { return count_ >= n; }
     // Word i, unchecked.
     [[nodiscard]] std::uint64_t raw(unsigned i) const { return message_word(caller_, i); }
-    // The same, spelled as the frame, paging and VCPU decoders still read it.
-    [[nodiscard]] std::uint64_t operator[](unsigned i) const { return raw(i); }
 
 private:
     const Tcb& caller_;
@@ -65,14 +63,9 @@ Status tcb_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation 
 Status sched_context_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status irq_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 Status io_port_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-
-// Not yet split into decode and invoke (they read words while they act).
-Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-Status invoke_vcpu(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
-// Runs the VCPU at `object` for the calling VMM thread (returns only on an
-// error; the exit returns to the thread by its own way).
-Status vcpu_run(Tcb& caller, std::uint64_t object, std::uint64_t supply, std::uint64_t want);
+Status frame_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status paging_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
+Status vcpu_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& args);
 
 // Long operations (revoke, the reaper) run in steps of this many units;
 // when a step runs out, the caller's rip is set back over its SYSCALL so
@@ -85,9 +78,5 @@ inline constexpr std::uint64_t syscall_instruction_length = 2;
 // reaper) by one bounded step; `preempted` (with the caller set to run its
 // syscall again) while work remains.
 Status reap_pending(Kernel& k, Tcb& caller);
-
-// Looks up an address (depth 64) in the caller's CSpace: caller_capability
-// as the frame and VCPU decoders still call it.
-caps::Slot* lookup(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error);
 
 }  // namespace septum::kernel

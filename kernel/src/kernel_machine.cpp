@@ -2,34 +2,15 @@
 // object's contents when the library creates or destroys it.
 #include <cstring>
 
-#include "ept.hpp"
 #include "kernel.hpp"
+#include "object/guest_memory.hpp"
+#include "object/vcpu.hpp"
 #include "physical.hpp"
-#include "vcpu.hpp"
 #include "vspace.hpp"
 
 namespace septum::kernel {
 
 using caps::ObjectKind;
-
-namespace {
-// The EPT level of the entry that maps an object of this kind.
-std::uint8_t ept_entry_level(ObjectKind kind) {
-    switch (kind) {
-        case ObjectKind::frame_4k:
-            return 1;
-        case ObjectKind::frame_2m:
-        case ObjectKind::ept_pt:
-            return 2;
-        case ObjectKind::ept_pd:
-            return 3;
-        case ObjectKind::ept_pdpt:
-            return 4;
-        default:
-            return 0;
-    }
-}
-}  // namespace
 
 caps::Slot* Kernel::cnode_slots(caps::PhysAddr object) { return physical_pointer<caps::Slot>(object); }
 
@@ -54,7 +35,7 @@ void Kernel::object_created(ObjectKind kind, caps::PhysAddr object, std::uint8_t
             address_spaces.set_live(object, true);  // an empty EPT: nothing to prepare
             break;
         case ObjectKind::vcpu:
-            arch::vcpu::created(object);
+            arch::virt::created(vcpu_at(object).arch, object);
             break;
         default:
             break;
@@ -100,7 +81,7 @@ void Kernel::capability_deleted(const caps::Capability& cap) {
     }
     const std::uint64_t address = cap.mapped_address & ~mapped_in_guest;
     if ((cap.mapped_address & mapped_in_guest) != 0) {
-        arch::ept::unmap(cap.mapped_root, address, ept_entry_level(cap.kind), cap.object);
+        guest_memory::unmap(cap.mapped_root, address, cap.kind, cap.object);
     } else {
         arch::vspace::unmap(cap.mapped_root, address, arch::vspace::entry_level(cap.kind), cap.object);
     }
@@ -114,12 +95,13 @@ void Kernel::record_mapping(caps::Capability& cap, std::uint64_t root, std::uint
 
 // A VCPU's own capabilities go with it, as a TCB's do; the CPU forgets it.
 void Kernel::destroy_vcpu(std::uint64_t object) {
-    for (caps::Slot& s : arch::vcpu::at(object).slots) {
+    Vcpu& v = vcpu_at(object);
+    for (caps::Slot& s : v.slots) {
         if (!s.empty()) {
             (void)authority.remove(s);
         }
     }
-    arch::vcpu::destroyed(object);
+    arch::virt::destroyed(v.arch);
 }
 
 void Kernel::unmap(caps::Capability& cap) {

@@ -21,7 +21,6 @@
 #include "septum/lib/cmdline.hpp"
 #include "test_report.hpp"
 #include "user_context.hpp"
-#include "vmx.hpp"
 
 extern "C" std::uint64_t boot_tsc;
 extern "C" std::uint32_t boot_magic;
@@ -175,12 +174,7 @@ extern "C" [[noreturn]] void kernel_main() {
     check_boot_info(report, boot_error);
     arch::run_self_tests(report);
     provoke_on_request(boot::find_option(boot_info.cmdline, "septum.selftest"));
-    if (arch::vmx::cpu_has_vmx()) {
-        const bool on = arch::vmx::turn_on();
-        report.check(on, "vmx.on", "VMX on for guests (VMCS revision {:x})", arch::vmx::revision());
-    } else {
-        report.skip("vmx.on", "VMX absent: guests cannot run on this machine");
-    }
+    arch::start_virtualization(report);
     const bool root_task = prepare_root_task(report);
     report.end();
     if (!root_task) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "kernel.hpp"
+#include "virt.hpp"
 
 extern "C" {
 std::uint64_t boot_pml4[512] = {};
@@ -11,3 +12,7 @@ std::uint64_t boot_pml4[512] = {};
 namespace septum::kernel {
 Kernel kernel;
 }
+
+namespace septum::arch::virt {
+bool available() { return false; }
+}  // namespace septum::arch::virt

@@ -5,7 +5,7 @@
 #include "interrupts.hpp"
 #include "lapic.hpp"
 #include "layout.hpp"
-#include "vmx.hpp"
+#include "vmx/vmx.hpp"
 
 namespace septum::arch {
 
@@ -152,6 +152,15 @@ void provoke_triple_fault() {
 void provoke_page_fault() {
     *reinterpret_cast<volatile std::uint64_t*>(provoked_fault_address) = 0;
     halt_forever();
+}
+
+void start_virtualization(TestReport& report) {
+    if (vmx::cpu_has_vmx()) {
+        const bool on = vmx::turn_on();
+        report.check(on, "vmx.on", "VMX on for guests (VMCS revision {:x})", vmx::revision());
+    } else {
+        report.skip("vmx.on", "VMX absent: guests cannot run on this machine");
+    }
 }
 
 }  // namespace septum::arch

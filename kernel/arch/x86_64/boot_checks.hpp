@@ -8,6 +8,11 @@ namespace septum::arch {
 
 void run_self_tests(TestReport& report);
 
+// Turns the processor's virtualization extensions on for guests, where it
+// has them (VT-x), and reports it (vmx.on); without them VCPUs exist but
+// do not run.
+void start_virtualization(TestReport& report);
+
 // Provokes an unexpected kernel page fault at a known address, so that the
 // boot tests can check the exception report end to end.
 [[noreturn]] void provoke_page_fault();

@@ -1,5 +1,5 @@
 // CR0 and CR4 bits, named once in abi/x86.hpp (shared with the VMM). No
-// instructions here: portable code (vcpu_filter.cpp) includes it on the
+// instructions here: portable code (vmx/entry_checks.cpp) includes it on the
 // host too.
 #pragma once
 

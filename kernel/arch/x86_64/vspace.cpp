@@ -46,6 +46,18 @@ std::uint64_t* entry_at(std::uint64_t pml4_phys, std::uint64_t vaddr, unsigned l
 
 bool user_half(std::uint64_t vaddr) { return index_at(vaddr, 4) < kernel_half && vaddr < (1ull << 47); }
 
+// The entry for vaddr at `level` if it is empty, or why not.
+Result<std::uint64_t*> free_entry(std::uint64_t pml4_phys, std::uint64_t vaddr, unsigned level) {
+    std::uint64_t* e = entry_at(pml4_phys, vaddr, level);
+    if (e == nullptr) {
+        return Status::depth_mismatch;
+    }
+    if ((*e & pte_present) != 0) {
+        return Status::slot_occupied;
+    }
+    return e;
+}
+
 }  // namespace
 
 void init_root(std::uint64_t pml4_phys) {
@@ -58,41 +70,49 @@ void init_root(std::uint64_t pml4_phys) {
     }
 }
 
-Status map_table(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level, std::uint64_t table_phys) {
+Result<std::uint64_t*> free_table_entry(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level) {
     if (!user_half(vaddr)) {
         return Status::invalid_argument;
     }
-    std::uint64_t* e = entry_at(pml4_phys, vaddr, table_entry_level(level));
-    if (e == nullptr) {
-        return Status::depth_mismatch;
-    }
-    if ((*e & pte_present) != 0) {
-        return Status::slot_occupied;
-    }
-    // Intermediate entries allow everything; the leaf decides.
-    *e = table_phys | pte_present | pte_write | pte_user;
-    return Status::ok;
+    return free_entry(pml4_phys, vaddr, table_entry_level(level));
 }
 
-Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t frame_phys, bool large,
-                 FrameRights rights) {
+Result<std::uint64_t*> free_frame_entry(std::uint64_t pml4_phys, std::uint64_t vaddr, bool large) {
     const std::uint64_t align = large ? (1u << 21) : (1u << 12);
     if (!user_half(vaddr) || (vaddr & (align - 1)) != 0 || vaddr < 0x1000) {
         return Status::invalid_argument;
     }
-    std::uint64_t* e = entry_at(pml4_phys, vaddr, frame_level(large));
-    if (e == nullptr) {
-        return Status::depth_mismatch;
-    }
-    if ((*e & pte_present) != 0) {
-        return Status::slot_occupied;
-    }
+    return free_entry(pml4_phys, vaddr, frame_level(large));
+}
+
+void install_table(std::uint64_t* entry, std::uint64_t table_phys) {
+    // Intermediate entries allow everything; the leaf decides.
+    *entry = table_phys | pte_present | pte_write | pte_user;
+}
+
+void install_frame(std::uint64_t* entry, std::uint64_t frame_phys, bool large, FrameRights rights) {
     std::uint64_t v = frame_phys | pte_present | pte_user;
     v |= rights.write ? pte_write : 0;
     v |= rights.execute ? 0 : pte_nx;
     v |= large ? pte_large : 0;
-    *e = v;
-    return Status::ok;
+    *entry = v;
+}
+
+Status map_table(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level, std::uint64_t table_phys) {
+    const Result<std::uint64_t*> e = free_table_entry(pml4_phys, vaddr, level);
+    if (e.ok()) {
+        install_table(e.value(), table_phys);
+    }
+    return e.status();
+}
+
+Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t frame_phys, bool large,
+                 FrameRights rights) {
+    const Result<std::uint64_t*> e = free_frame_entry(pml4_phys, vaddr, large);
+    if (e.ok()) {
+        install_frame(e.value(), frame_phys, large, rights);
+    }
+    return e.status();
 }
 
 std::uint64_t translate(std::uint64_t pml4_phys, std::uint64_t vaddr) {

@@ -23,11 +23,18 @@ struct FrameRights {
 // A new PML4: user half empty, kernel half copied from the kernel's tables.
 void init_root(std::uint64_t pml4_phys);
 
-// Installs the table at `table_phys` so that it covers `vaddr`. Fails with
-// depth_mismatch if the level above is missing, slot_occupied if the entry
-// is in use.
-Status map_table(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level, std::uint64_t table_phys);
+// A map is two steps, as every invocation is: finding the free entry
+// checks everything (invalid_argument for an address outside the user half
+// or misaligned, depth_mismatch if the level above is missing,
+// slot_occupied if the entry is in use); installing into it cannot fail.
+Result<std::uint64_t*> free_table_entry(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level);
+Result<std::uint64_t*> free_frame_entry(std::uint64_t pml4_phys, std::uint64_t vaddr, bool large);
+void install_table(std::uint64_t* entry, std::uint64_t table_phys);
+void install_frame(std::uint64_t* entry, std::uint64_t frame_phys, bool large, FrameRights rights);
 
+// Both steps at once, for the kernel's own mappings (the root task's).
+// Installs the table at `table_phys` so that it covers `vaddr`.
+Status map_table(std::uint64_t pml4_phys, std::uint64_t vaddr, Level level, std::uint64_t table_phys);
 // Maps a 4 KiB (large: 2 MiB) frame at vaddr.
 Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t frame_phys, bool large,
                  FrameRights rights);

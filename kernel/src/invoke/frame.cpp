@@ -1,5 +1,9 @@
-#include "ept.hpp"
+// Frame and paging-structure invocations: mapping into an address space,
+// a VSpace (x86 page tables, arch/x86_64/vspace) or a GuestMemory (the
+// second-level tables, object/guest_memory). Decoding checks everything and
+// finds the free entry; mapping then only installs and records.
 #include "invocation.hpp"
+#include "object/guest_memory.hpp"
 #include "vspace.hpp"
 
 namespace septum::kernel {
@@ -9,28 +13,36 @@ namespace {
 using caps::ObjectKind;
 using caps::Rights;
 
-// An address space to map into: a PML4 (a VSpace) or a GuestMemory (EPT).
-caps::Slot* lookup_vspace(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr, Status& error) {
-    caps::Slot* s = lookup(k, caller, raw_cptr, error);
-    if (s != nullptr && s->cap.kind != ObjectKind::pml4 && s->cap.kind != ObjectKind::guest_memory) {
-        error = Status::wrong_kind;
-        return nullptr;
-    }
-    return s;
-}
+// A map, decoded: the entry it takes in which address space.
+struct Map {
+    std::uint64_t* entry;
+    std::uint64_t root;  // the PML4 or GuestMemory
+    std::uint64_t address;
+    bool guest;  // root is a GuestMemory
+};
+
+// What a frame mapping allows besides reading.
+struct FrameAccess {
+    bool write, execute;
+};
 
 bool is_guest(const caps::Slot& space) { return space.cap.kind == ObjectKind::guest_memory; }
 
-Status map_frame(Kernel& k, const Tcb& caller, caps::Capability& frame, const Arguments& a) {
-    if (!a.has(3)) {
-        return Status::invalid_argument;
+// The address space named by a raw address: a PML4 (a VSpace) or a
+// GuestMemory.
+Result<const caps::Slot*> decode_target(Kernel& k, const Tcb& caller, std::uint64_t raw_cptr) {
+    const Result<caps::Slot*> space = caller_capability(k, caller, raw_cptr);
+    SEPTUM_TRY(space);
+    const ObjectKind kind = space.value()->cap.kind;
+    if (kind != ObjectKind::pml4 && kind != ObjectKind::guest_memory) {
+        return Status::wrong_kind;
     }
-    Status error = Status::ok;
-    const caps::Slot* vspace = lookup_vspace(k, caller, a[0], error);
-    if (vspace == nullptr) {
-        return error;
-    }
-    const std::uint64_t raw_rights = a[2];
+    return space.value();
+}
+
+// The rights a frame mapping asks for: valid bits, at most the frame
+// capability's, and always read.
+Result<FrameAccess> decode_frame_rights(std::uint64_t raw_rights, const caps::Capability& frame) {
     if (!caps::valid_raw_rights(raw_rights)) {
         return Status::invalid_argument;
     }
@@ -39,37 +51,50 @@ Status map_frame(Kernel& k, const Tcb& caller, caps::Capability& frame, const Ar
     if (!caps::is_subset(wanted, frame.rights)) {
         return Status::insufficient_rights;
     }
-    if (k.mapping_alive(frame)) {
-        return Status::slot_occupied;  // a capability maps its frame in one place at a time
+    return FrameAccess{caps::is_subset(Rights::write, wanted), caps::is_subset(Rights::execute, wanted)};
+}
+
+// The checks every map makes of the mapped capability and its target.
+Status check_mappable(const Kernel& k, const caps::Capability& mapped, const caps::Slot& space) {
+    if (k.mapping_alive(mapped)) {
+        return Status::slot_occupied;  // a capability maps its object in one place at a time
     }
-    if (!k.address_spaces.covers(vspace->cap.object)) {
+    if (!k.address_spaces.covers(space.cap.object)) {
         return Status::out_of_range;  // an address space the kernel cannot track
     }
-    const bool large = frame.kind == ObjectKind::frame_2m;
-    const bool write = caps::is_subset(Rights::write, wanted), execute = caps::is_subset(Rights::execute, wanted);
-    if (is_guest(*vspace)) {
-        SEPTUM_TRY(arch::ept::map_frame(vspace->cap.object, a[1], frame.object, large, {true, write, execute}));
-    } else {
-        SEPTUM_TRY(arch::vspace::map_frame(vspace->cap.object, a[1], frame.object, large, {write, execute}));
-    }
-    k.record_mapping(frame, vspace->cap.object, a[1], is_guest(*vspace));
     return Status::ok;
 }
 
-// The EPT level a guest paging structure is mapped at (3: in the EPT PML4).
-unsigned ept_level_of(ObjectKind kind) {
-    switch (kind) {
-        case ObjectKind::ept_pdpt:
-            return 3;
-        case ObjectKind::ept_pd:
-            return 2;
-        default:
-            return 1;
+struct FrameMap {
+    Map map;
+    FrameAccess access;
+};
+
+Result<FrameMap> decode_frame_map(Kernel& k, const Tcb& caller, const caps::Capability& frame, const Arguments& a) {
+    if (!a.has(3)) {
+        return Status::invalid_argument;
     }
+    const Result<const caps::Slot*> space = decode_target(k, caller, a.raw(0));
+    SEPTUM_TRY(space);
+    const Result<FrameAccess> access = decode_frame_rights(a.raw(2), frame);
+    SEPTUM_TRY(access);
+    SEPTUM_TRY(check_mappable(k, frame, *space.value()));
+    const std::uint64_t root = space.value()->cap.object, address = a.raw(1);
+    const bool large = frame.kind == ObjectKind::frame_2m, guest = is_guest(*space.value());
+    const Result<std::uint64_t*> entry = guest ? guest_memory::free_frame_entry(root, address, large)
+                                               : arch::vspace::free_frame_entry(root, address, large);
+    SEPTUM_TRY(entry);
+    return FrameMap{Map{entry.value(), root, address, guest}, access.value()};
 }
 
-bool is_ept_kind(ObjectKind kind) {
-    return kind == ObjectKind::ept_pdpt || kind == ObjectKind::ept_pd || kind == ObjectKind::ept_pt;
+void frame_map(const Kernel& k, caps::Capability& frame, const FrameMap& m) {
+    const bool large = frame.kind == ObjectKind::frame_2m;
+    if (m.map.guest) {
+        guest_memory::install_frame(m.map.entry, frame.object, large, {m.access.write, m.access.execute});
+    } else {
+        arch::vspace::install_frame(m.map.entry, frame.object, large, {m.access.write, m.access.execute});
+    }
+    k.record_mapping(frame, m.map.root, m.map.address, m.map.guest);
 }
 
 arch::vspace::Level level_of(ObjectKind kind) {
@@ -83,12 +108,44 @@ arch::vspace::Level level_of(ObjectKind kind) {
     }
 }
 
+Result<Map> decode_table_map(Kernel& k, const Tcb& caller, const caps::Capability& table, const Arguments& a) {
+    if (!a.has(2)) {
+        return Status::invalid_argument;
+    }
+    const Result<const caps::Slot*> space = decode_target(k, caller, a.raw(0));
+    SEPTUM_TRY(space);
+    SEPTUM_TRY(check_mappable(k, table, *space.value()));
+    // VSpace tables go into PML4s, guest tables into GuestMemory, never across.
+    const bool guest = is_guest(*space.value());
+    if (guest != guest_memory::is_table_kind(table.kind)) {
+        return Status::wrong_kind;
+    }
+    const std::uint64_t root = space.value()->cap.object, address = a.raw(1);
+    const Result<std::uint64_t*> entry = guest ? guest_memory::free_table_entry(root, address, table.kind)
+                                               : arch::vspace::free_table_entry(root, address, level_of(table.kind));
+    SEPTUM_TRY(entry);
+    return Map{entry.value(), root, address, guest};
+}
+
+void table_map(const Kernel& k, caps::Capability& table, const Map& m) {
+    if (m.guest) {
+        guest_memory::install_table(m.entry, table.object);
+    } else {
+        arch::vspace::install_table(m.entry, table.object);
+    }
+    k.record_mapping(table, m.root, m.address, m.guest);
+}
+
 }  // namespace
 
-Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
+Status frame_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
     switch (op) {
-        case abi::Invocation::frame_map:
-            return map_frame(k, caller, slot.cap, a);
+        case abi::Invocation::frame_map: {
+            const Result<FrameMap> m = decode_frame_map(k, caller, slot.cap, a);
+            SEPTUM_TRY(m);
+            frame_map(k, slot.cap, m.value());
+            return Status::ok;
+        }
         case abi::Invocation::frame_unmap:
             k.unmap(slot.cap);
             return Status::ok;
@@ -97,31 +154,13 @@ Status invoke_frame(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op
     }
 }
 
-Status invoke_paging(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
-    if (op != abi::Invocation::page_table_map || !a.has(2)) {
+Status paging_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
+    if (op != abi::Invocation::page_table_map) {
         return Status::invalid_argument;
     }
-    Status error = Status::ok;
-    const caps::Slot* vspace = lookup_vspace(k, caller, a[0], error);
-    if (vspace == nullptr) {
-        return error;
-    }
-    if (k.mapping_alive(slot.cap)) {
-        return Status::slot_occupied;
-    }
-    if (!k.address_spaces.covers(vspace->cap.object)) {
-        return Status::out_of_range;
-    }
-    // VSpace tables go into PML4s, EPT tables into GuestMemory, never across.
-    if (is_guest(*vspace) != is_ept_kind(slot.cap.kind)) {
-        return Status::wrong_kind;
-    }
-    if (is_guest(*vspace)) {
-        SEPTUM_TRY(arch::ept::map_table(vspace->cap.object, a[1], ept_level_of(slot.cap.kind), slot.cap.object));
-    } else {
-        SEPTUM_TRY(arch::vspace::map_table(vspace->cap.object, a[1], level_of(slot.cap.kind), slot.cap.object));
-    }
-    k.record_mapping(slot.cap, vspace->cap.object, a[1], is_guest(*vspace));
+    const Result<Map> m = decode_table_map(k, caller, slot.cap, a);
+    SEPTUM_TRY(m);
+    table_map(k, slot.cap, m.value());
     return Status::ok;
 }
 

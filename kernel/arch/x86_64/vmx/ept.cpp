@@ -31,41 +31,46 @@ std::uint64_t* entry_at(std::uint64_t root, std::uint64_t gpa, unsigned level) {
     return t == nullptr ? nullptr : &t[index_at(gpa, level)];
 }
 
-}  // namespace
-
-Status map_table(std::uint64_t root, std::uint64_t gpa, unsigned level, std::uint64_t table_phys) {
-    if (gpa >= max_guest_physical || level < 1 || level > 3) {
-        return Status::invalid_argument;
-    }
-    std::uint64_t* e = entry_at(root, gpa, level + 1);
+// The entry for gpa at `level` if it is empty, or why not.
+Result<std::uint64_t*> free_entry(std::uint64_t root, std::uint64_t gpa, unsigned level) {
+    std::uint64_t* e = entry_at(root, gpa, level);
     if (e == nullptr) {
         return Status::depth_mismatch;
     }
     if ((*e & rwx) != 0) {
         return Status::slot_occupied;
     }
-    *e = table_phys | rwx;  // the leaf decides the access
-    return Status::ok;
+    return e;
 }
 
-Status map_frame(std::uint64_t root, std::uint64_t gpa, std::uint64_t frame_phys, bool large, Access access) {
+}  // namespace
+
+Result<std::uint64_t*> free_table_entry(std::uint64_t root, std::uint64_t gpa, unsigned table_level) {
+    if (gpa >= max_guest_physical || table_level < 1 || table_level > 3) {
+        return Status::invalid_argument;
+    }
+    return free_entry(root, gpa, table_level + 1);
+}
+
+Result<std::uint64_t*> free_frame_entry(std::uint64_t root, std::uint64_t gpa, bool large) {
     const std::uint64_t align = large ? (1u << 21) : (1u << 12);
-    if (gpa >= max_guest_physical || (gpa & (align - 1)) != 0 || !access.read) {
-        return Status::invalid_argument;  // write or execute without read is a misconfiguration
+    if (gpa >= max_guest_physical || (gpa & (align - 1)) != 0) {
+        return Status::invalid_argument;
     }
-    std::uint64_t* e = entry_at(root, gpa, large ? 2 : 1);
-    if (e == nullptr) {
-        return Status::depth_mismatch;
-    }
-    if ((*e & rwx) != 0) {
-        return Status::slot_occupied;
-    }
-    std::uint64_t v = frame_phys | memory_type_wb | 1u;
+    return free_entry(root, gpa, large ? 2 : 1);
+}
+
+void install_table(std::uint64_t* entry, std::uint64_t table_phys) {
+    *entry = table_phys | rwx;  // the leaf decides the access
+}
+
+void install_frame(std::uint64_t* entry, std::uint64_t frame_phys, bool large, Access access) {
+    std::uint64_t v = frame_phys | memory_type_wb;
+    v |= access.read ? 1u : 0u;
     v |= access.write ? 2u : 0u;
     v |= access.execute ? 4u : 0u;
     v |= large ? large_page : 0;
-    *e = v;
-    return Status::ok;
+    *entry = v;
 }
 
 void unmap(std::uint64_t root, std::uint64_t gpa, std::uint8_t entry_level, std::uint64_t phys) {

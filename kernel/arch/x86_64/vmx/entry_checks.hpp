@@ -1,12 +1,12 @@
-// The filter between a VMM's VcpuState and the VMCS: the VM-entry checks
-// the kernel makes on state a VMM supplies (SDM Vol. 3 26.2.1.3, 26.3.1),
-// and the writes of the guest-state fields a mask names, and only those.
-// Host state, the EPT pointer, the VPID and the execution controls are
-// never written here; the kernel sets them once (vcpu_state.cpp).
+// The VM-entry checks the kernel makes on guest state a VMM supplies (SDM
+// Vol. 3 26.2.1.3, 26.3.1), before the CPU makes them, and the writes of
+// the guest-state fields a mask names, and only those. Host state, the EPT
+// pointer, the VPID and the execution controls are never written here; the
+// kernel sets them once (vcpu.cpp).
 //
 // Portable: no instruction touches the machine. The VMCS is a parameter,
 // so the kernel passes the real one (VMREAD/VMWRITE) and the host fuzzer
-// (fuzz/kernel_vcpu_filter_fuzz.cpp) a fake that records every write; the
+// (fuzz/kernel_entry_checks_fuzz.cpp) a fake that records every write; the
 // VMM exit fuzzers check the state a VMM hands back with check_state.
 #pragma once
 
@@ -19,7 +19,7 @@
 #include "septum/caps/status.hpp"
 #include "vmcs_fields.hpp"
 
-namespace septum::arch::vcpu {
+namespace septum::arch::vmx {
 
 class VmcsAccess {
 public:
@@ -57,7 +57,7 @@ inline constexpr std::uint64_t rflags_reserved = (1u << 3) | (1u << 5) | (1u << 
 inline constexpr std::uint32_t max_activity_state = 3;
 inline constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
 
-// The checks of the rarer parts, out of line (vcpu_filter.cpp).
+// The checks of the rarer parts, out of line (entry_checks.cpp).
 Status check_control(const abi::VcpuState& s, const EntryLimits& l);
 Status check_injection(const abi::VcpuState& s, bool protected_mode);
 Status check_msrs(const abi::GuestMsrs& m);
@@ -319,4 +319,4 @@ void store_state(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
     }
 }
 
-}  // namespace septum::arch::vcpu
+}  // namespace septum::arch::vmx

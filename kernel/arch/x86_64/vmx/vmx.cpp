@@ -1,8 +1,8 @@
 #include "vmx.hpp"
 
 #include "cpu.hpp"
+#include "entry_checks.hpp"
 #include "layout.hpp"
-#include "vcpu_filter.hpp"
 
 namespace septum::arch::vmx {
 
@@ -143,7 +143,7 @@ ControlLimits control_limits(std::uint32_t which_msr) {
 
 bool adjust_controls(std::uint32_t which_msr, std::uint32_t desired, std::uint32_t& out) {
     const ControlLimits limits = control_limits(which_msr);
-    return vcpu::adjust_control(desired, limits.allowed0, limits.allowed1, out);
+    return adjust_control(desired, limits.allowed0, limits.allowed1, out);
 }
 
 FixedBits fixed_bits() {

@@ -1,8 +1,8 @@
-#include "vcpu_filter.hpp"
+#include "entry_checks.hpp"
 
 #include "control_registers.hpp"
 
-namespace septum::arch::vcpu {
+namespace septum::arch::vmx {
 
 namespace {
 
@@ -108,4 +108,4 @@ Status check_rest(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits
 
 }  // namespace detail
 
-}  // namespace septum::arch::vcpu
+}  // namespace septum::arch::vmx

@@ -1,6 +1,6 @@
 // VMCS field encodings (Intel SDM Vol. 3, Appendix B) and the control
 // bits the kernel uses (24.6-24.8). Defined once; no instructions here, so
-// the portable VCPU state filter (vcpu_filter.hpp) and its host fuzzer
+// the portable VM-entry checks (entry_checks.hpp) and its host fuzzer
 // include it too. vmcs.hpp adds the VMX instructions.
 #pragma once
 

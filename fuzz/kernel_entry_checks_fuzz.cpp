@@ -1,4 +1,4 @@
-// The kernel's VCPU state filter (kernel/arch/x86_64/vcpu_filter.hpp) as a
+// The kernel's VCPU state filter (kernel/arch/x86_64/vmx/entry_checks.hpp) as a
 // hostile VMM sees it: any VcpuState, any mask, on a processor whose VMX
 // limits are a real one's or come from the input. The filter writes into a
 // fake VMCS that records every write. What must hold:
@@ -23,7 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "vcpu_filter.hpp"
+#include "entry_checks.hpp"
 
 using namespace septum;
 using namespace septum::arch;
@@ -56,7 +56,7 @@ private:
     std::size_t pos_ = 0;
 };
 
-class FakeVmcs final : public vcpu::VmcsAccess {
+class FakeVmcs final : public vmx::VmcsAccess {
 public:
     static constexpr std::size_t capacity = 128;
     struct Write {
@@ -134,7 +134,7 @@ constexpr std::uint64_t cr0_pe = 1, cr0_pg = std::uint64_t{1} << 31, cr4_vmxe = 
 constexpr std::uint32_t entry_ia32e = vmcs::entry_ctl::ia32e_guest;
 constexpr std::uint32_t entry_loads = vmcs::entry_ctl::load_efer | vmcs::entry_ctl::load_pat;
 
-void check_written_value(const vcpu::EntryLimits& l, const abi::VcpuState& s, const FakeVmcs::Write& w) {
+void check_written_value(const vmx::EntryLimits& l, const abi::VcpuState& s, const FakeVmcs::Write& w) {
     const auto f = static_cast<std::uint32_t>(w.field);
     const std::uint64_t cr0_must1 = l.cr0_fixed0 & ~(cr0_pe | cr0_pg);
     switch (w.field) {
@@ -175,7 +175,7 @@ void check_written_value(const vcpu::EntryLimits& l, const abi::VcpuState& s, co
 // What was written reads back as supplied.
 void check_round_trip(const FakeVmcs& vmcs, const abi::VcpuState& s, std::uint64_t mask) {
     abi::VcpuState out = s;
-    vcpu::store_state(vmcs, out, mask);
+    vmx::store_state(vmcs, out, mask);
     const bool same = out.rsp == s.rsp && out.rip == s.rip && out.rflags == s.rflags && out.cr0 == s.cr0 &&
                       ((out.cr4 ^ s.cr4) & ~cr4_vmxe) == 0 && out.cr3 == s.cr3 && out.efer == s.efer &&
                       std::memcmp(&out.cs, &s.cs, 8 * sizeof s.cs) == 0 && out.gdtr.base == s.gdtr.base &&
@@ -190,11 +190,11 @@ void check_round_trip(const FakeVmcs& vmcs, const abi::VcpuState& s, std::uint64
     }
 }
 
-vcpu::EntryLimits limits_from(Reader& in, std::uint8_t choice) {
+vmx::EntryLimits limits_from(Reader& in, std::uint8_t choice) {
     // A Skylake server's VMX capability MSRs.
-    vcpu::EntryLimits l{0x80000021, 0xffffffff, 0x2000, 0x3767ff, 0x11ff, 0x3ffff};
+    vmx::EntryLimits l{0x80000021, 0xffffffff, 0x2000, 0x3767ff, 0x11ff, 0x3ffff};
     if (choice >= 128) {
-        l = in.read<vcpu::EntryLimits>();
+        l = in.read<vmx::EntryLimits>();
         // Consistent MSRs: what must be 1 may be 1.
         l.cr0_fixed0 &= l.cr0_fixed1, l.cr4_fixed0 &= l.cr4_fixed1, l.entry_allowed0 &= l.entry_allowed1;
     }
@@ -232,15 +232,15 @@ abi::VcpuState state_from(Reader& in, bool raw) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     Reader in{data, size};
     const auto choice = in.read<std::uint8_t>();
-    const vcpu::EntryLimits limits = limits_from(in, choice);
+    const vmx::EntryLimits limits = limits_from(in, choice);
     const std::uint64_t mask = in.read<std::uint16_t>();
     FakeVmcs vmcs{in.read<std::uint64_t>()};
     const abi::VcpuState s = state_from(in, (choice & 1) != 0);
 
     std::uint64_t xcr0 = 0;
-    const Status status = vcpu::load_state(vmcs, limits, s, mask, xcr0);
+    const Status status = vmx::load_state(vmcs, limits, s, mask, xcr0);
     const std::uint64_t cr0 = (mask & abi::vcpu_state::control) != 0 ? s.cr0 : vmcs.read(Field::guest_cr0);
-    if (status != vcpu::check_state(s, mask, limits, (cr0 & cr0_pe) != 0)) {
+    if (status != vmx::check_state(s, mask, limits, (cr0 & cr0_pe) != 0)) {
         violated("load_state and check_state disagree", 0, mask);
     }
     if (status != Status::ok && vmcs.count() != 0) {

@@ -1,20 +1,22 @@
-#include "vcpu_state.hpp"
-#include "layout.hpp"
+// A VCPU's VMCS: set-up, host state, and the guest state a VMM supplies
+// and wants back. Entering and the exits are in run.cpp.
+#include "vcpu.hpp"
 
 #include <cstddef>
 
 #include "cpu.hpp"
+#include "entry_checks.hpp"
 #include "ept.hpp"
 #include "gdt.hpp"
 #include "interrupts.hpp"
+#include "layout.hpp"
 #include "msr.hpp"
-#include "vcpu_filter.hpp"
 #include "vmcs.hpp"
 #include "vmx.hpp"
 
 extern "C" void vm_exit_entry();
 
-namespace septum::arch::vcpu {
+namespace septum::arch::vmx {
 
 namespace {
 
@@ -30,7 +32,7 @@ bool write_all(std::initializer_list<std::pair<Field, std::uint64_t>> fields) {
     return ok;
 }
 
-// The VMCS of the current VCPU, for the portable filter (vcpu_filter.hpp).
+// The VMCS of the current VCPU, for the portable entry checks (entry_checks.hpp).
 class CurrentVmcs final : public VmcsAccess {
 public:
     bool write(Field field, std::uint64_t value) override { return vmwrite(field, value); }
@@ -46,17 +48,17 @@ constexpr std::uint64_t power_on_pat = 0x0007040600070406;
 EntryLimits limits;
 
 void read_entry_limits() {
-    const vmx::FixedBits fx = vmx::fixed_bits();
-    const vmx::ControlLimits entry = vmx::control_limits(static_cast<std::uint32_t>(Msr::vmx_entry_ctls));
+    const FixedBits fx = fixed_bits();
+    const ControlLimits entry = control_limits(static_cast<std::uint32_t>(Msr::vmx_entry_ctls));
     limits = EntryLimits{fx.cr0_fixed0, fx.cr0_fixed1, fx.cr4_fixed0, fx.cr4_fixed1, entry.allowed0, entry.allowed1};
 }
 
 bool write_constant_host_state(const Vcpu& v);
 
-// The VCPU object's physical address, from its Vcpu (in the physical map).
-std::uint64_t object_of(const Vcpu& v) { return reinterpret_cast<std::uint64_t>(&v) - physmap_base - vcpu_offset; }
+MsrEntry* msr_area(const Vcpu& v, std::uint64_t offset) { return phys_to_virt<MsrEntry>(v.object + offset); }
 
-MsrEntry* msr_area(const Vcpu& v, std::uint64_t offset) { return phys_to_virt<MsrEntry>(object_of(v) + offset); }
+std::uint16_t next_vpid = 1;
+std::uint64_t current_vmcs = 0;
 
 constexpr Msr area_msrs[area_msr_count] = {Msr::star, Msr::lstar, Msr::cstar, Msr::sfmask, Msr::kernel_gs_base};
 
@@ -70,7 +72,7 @@ bool set_up_msr_areas(const Vcpu& v) {
         guest[i] = MsrEntry{index, 0, 0};
         host[i] = MsrEntry{index, 0, rdmsr(area_msrs[i])};
     }
-    const std::uint64_t object = object_of(v);
+    const std::uint64_t object = v.object;
     return write_all({{Field::entry_msr_load_address, object + guest_msr_area_offset},
                       {Field::exit_msr_store_address, object + guest_msr_area_offset},
                       {Field::exit_msr_load_address, object + host_msr_area_offset},
@@ -107,8 +109,7 @@ std::uint32_t preemption_quantum() {
     return rate >= quantum_shift ? 1u : 1u << (quantum_shift - rate);
 }
 
-}  // namespace
-
+// Writes the VM-execution controls and constant fields once per VMCS.
 Status initialise(Vcpu& v, std::uint64_t ept_root) {
     read_entry_limits();
     std::uint32_t pin = 0, proc = 0, proc2 = 0, exit = 0;
@@ -118,26 +119,25 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
     // cell.spin-beside-heartbeat fails only without both).
     constexpr std::uint32_t pin_wanted =
         vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting | vmcs::pin::preemption_timer;
-    const bool ok = vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_pinbased_ctls), pin_wanted, pin) &&
-                    vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls),
-                                         vmcs::proc::hlt_exiting | vmcs::proc::unconditional_io_exiting |
-                                             vmcs::proc::mwait_exiting | vmcs::proc::monitor_exiting |
-                                             vmcs::proc::rdpmc_exiting | vmcs::proc::secondary_controls,
-                                         proc) &&
-                    vmx::adjust_controls(
-                        static_cast<std::uint32_t>(Msr::vmx_procbased_ctls2),
+    const bool ok =
+        adjust_controls(static_cast<std::uint32_t>(Msr::vmx_pinbased_ctls), pin_wanted, pin) &&
+        adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls),
+                        vmcs::proc::hlt_exiting | vmcs::proc::unconditional_io_exiting | vmcs::proc::mwait_exiting |
+                            vmcs::proc::monitor_exiting | vmcs::proc::rdpmc_exiting | vmcs::proc::secondary_controls,
+                        proc) &&
+        adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls2),
                         vmcs::proc2::enable_ept | vmcs::proc2::enable_vpid | vmcs::proc2::unrestricted_guest, proc2) &&
-                    vmx::adjust_controls(static_cast<std::uint32_t>(Msr::vmx_exit_ctls),
-                                         vmcs::exit_ctl::host_address_space_64 | vmcs::exit_ctl::ack_interrupt_on_exit |
-                                             vmcs::exit_ctl::save_efer | vmcs::exit_ctl::load_efer |
-                                             vmcs::exit_ctl::save_pat | vmcs::exit_ctl::load_pat,
-                                         exit);
+        adjust_controls(static_cast<std::uint32_t>(Msr::vmx_exit_ctls),
+                        vmcs::exit_ctl::host_address_space_64 | vmcs::exit_ctl::ack_interrupt_on_exit |
+                            vmcs::exit_ctl::save_efer | vmcs::exit_ctl::load_efer | vmcs::exit_ctl::save_pat |
+                            vmcs::exit_ctl::load_pat,
+                        exit);
     if (!ok) {
         return Status::invalid_argument;  // this CPU lacks a control the kernel relies on
     }
     v.proc_controls = proc;
     v.msr_areas_on = false;
-    v.window_allowed = (vmx::control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls)).allowed1 &
+    v.window_allowed = (control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls)).allowed1 &
                         vmcs::proc::interrupt_window_exiting) != 0;
     v.window = false;
     // No MSR bitmap: every RDMSR and WRMSR exits. Exceptions stay the
@@ -165,6 +165,7 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
     return Status::ok;
 }
 
+// Writes the host state (what an exit returns to) for this entry.
 void write_host_state(Vcpu& v) {
     // Only the address space may differ from entry to entry (the VMM thread
     // that runs the VCPU); the rest was written once by initialise().
@@ -174,8 +175,6 @@ void write_host_state(Vcpu& v) {
         v.host_cr3 = cr3;
     }
 }
-
-namespace {
 
 // The host state that never changes: where an exit lands and on what. The
 // exit's stack is the VCPU's register area (vmx_entry.S).
@@ -203,16 +202,8 @@ bool write_constant_host_state(const Vcpu& v) {
                       {Field::host_rip, reinterpret_cast<std::uint64_t>(&vm_exit_entry)}});
 }
 
-}  // namespace
-
-static_assert(offsetof(abi::VcpuState, r15) == offsetof(GuestGprs, r15) &&
-                  offsetof(abi::VcpuState, rax) == offsetof(GuestGprs, rax),
-              "VcpuState begins with the registers in GuestGprs order");
-
+// Turns interrupt-window exiting on or off for the next entries.
 Status change_interrupt_window(Vcpu& v, bool on) {
-    if (on && !v.window_allowed) {
-        return Status::invalid_argument;
-    }
     // The only execution control a VMM affects, and only this bit of it.
     if (!vmwrite(Field::proc_controls, v.proc_controls | (on ? vmcs::proc::interrupt_window_exiting : 0))) {
         return Status::invalid_argument;
@@ -221,12 +212,9 @@ Status change_interrupt_window(Vcpu& v, bool on) {
     return Status::ok;
 }
 
-Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
-    CurrentVmcs vmcs;
-    SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0));  // checks the MSRs too
-    if ((mask & (abi::vcpu_state::control | abi::vcpu_state::msrs)) == 0) {
-        return Status::ok;  // the frequent exits
-    }
+// The parts of a load the frequent exits do not supply: the MSR areas
+// follow the guest's EFER, and the area MSRs take the supplied values.
+void load_rare(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     if ((mask & abi::vcpu_state::control) != 0) {
         switch_msr_areas(v, s.efer);
     }
@@ -238,7 +226,70 @@ Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
         guest[area_sfmask].value = s.msrs.sfmask;
         guest[area_kernel_gs_base].value = s.msrs.kernel_gs_base;
     }
+}
+
+}  // namespace
+
+void created(Vcpu& v, std::uint64_t object) {
+    // The VMCS region starts with the revision identifier (SDM Vol. 3 24.2);
+    // the object is zeroed already.
+    *phys_to_virt<std::uint32_t>(object + vmcs_offset) = revision();
+    v.object = object;
+    v.vpid = next_vpid;
+    next_vpid = next_vpid == 0xffff ? 1 : static_cast<std::uint16_t>(next_vpid + 1);
+}
+
+void destroyed(const Vcpu& v) {
+    if (is_on()) {
+        (void)vmcs::vmclear(v.object + vmcs_offset);
+    }
+    if (current_vmcs == v.object + vmcs_offset) {
+        current_vmcs = 0;
+    }
+}
+
+bool make_current(const Vcpu& v) {
+    const std::uint64_t region = v.object + vmcs_offset;
+    if (current_vmcs == region) {
+        return true;
+    }
+    if (!v.initialised && !vmcs::vmclear(region)) {
+        return false;  // a fresh VMCS starts clear: VMLAUNCH next
+    }
+    if (!vmcs::vmptrld(region)) {
+        return false;
+    }
+    current_vmcs = region;
+    return true;
+}
+
+Status prepare(Vcpu& v, std::uint64_t ept_root) {
+    if (!make_current(v)) {
+        return Status::invalid_argument;
+    }
+    if (!v.initialised) {
+        SEPTUM_TRY(initialise(v, ept_root));
+    }
+    write_host_state(v);
     return Status::ok;
+}
+
+static_assert(offsetof(abi::VcpuState, r15) == offsetof(GuestGprs, r15) &&
+                  offsetof(abi::VcpuState, rax) == offsetof(GuestGprs, rax),
+              "VcpuState begins with the registers in GuestGprs order");
+
+Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask, bool window) {
+    // The window request is checked with the state, before anything is
+    // written, and takes effect after it.
+    if (window && !v.window_allowed) {
+        return Status::invalid_argument;
+    }
+    CurrentVmcs vmcs;
+    SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0));  // checks the MSRs too
+    if ((mask & (abi::vcpu_state::control | abi::vcpu_state::msrs)) != 0) {
+        load_rare(v, s, mask);
+    }
+    return window == v.window ? Status::ok : change_interrupt_window(v, window);
 }
 
 void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {
@@ -282,4 +333,4 @@ void store_exit(abi::ExitInfo& e) {
     e.guest_linear = vmread(Field::guest_linear_address);
 }
 
-}  // namespace septum::arch::vcpu
+}  // namespace septum::arch::vmx

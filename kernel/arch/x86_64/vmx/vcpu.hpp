@@ -1,0 +1,76 @@
+// VT-x's part of a VCPU: the VMCS in the object's first page, and the
+// state the kernel keeps beside it (vmx::Vcpu, inside the generic
+// kernel::Vcpu in the object's second page). Moving guest state between a
+// VMM's VcpuState and the VMCS goes by mask, through the VM-entry checks
+// of entry_checks.hpp (SDM Vol. 3 26.3.1: the kernel checks before the
+// CPU does).
+#pragma once
+
+#include <cstdint>
+
+#include "septum/abi/vcpu.hpp"
+#include "septum/caps/status.hpp"
+
+namespace septum::arch::vmx {
+
+// Guest general registers the VMCS does not hold, in the order entry.S
+// pushes them at an exit (gprs.inc: r15 at the lowest address), which is
+// also their order at the start of abi::VcpuState.
+struct GuestGprs {
+    std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    std::uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+};
+
+struct Vcpu {
+    GuestGprs gprs;
+    std::uint64_t object;  // the VCPU object (its first page is the VMCS region)
+    std::uint64_t xcr0;
+    std::uint64_t host_cr3;       // HOST_CR3 as last written (0: not yet)
+    std::uint32_t proc_controls;  // the primary processor-based controls, without a window request
+    std::uint16_t vpid;
+    bool window_allowed;  // the CPU offers interrupt-window exiting
+    bool window;          // the VMCS has interrupt-window exiting on
+    bool msr_areas_on;    // the MSR areas are loaded at entries and exits
+    bool initialised;     // controls and constant fields written
+    bool launched;        // VMLAUNCH done since the last VMCLEAR
+};
+
+inline constexpr std::uint64_t vmcs_offset = 0;
+
+// The guest MSRs the VMCS has no field for travel in MSR areas (SDM Vol. 3
+// 24.7.2, 24.8.2) in the second half of the VCPU's second page (the first
+// half holds the kernel's Vcpu, virt.hpp): the guest's (loaded at entry,
+// stored at exit) and the host's (loaded at exit).
+struct MsrEntry {
+    std::uint32_t index;
+    std::uint32_t reserved;
+    std::uint64_t value;
+};
+enum AreaMsr : unsigned { area_star, area_lstar, area_cstar, area_sfmask, area_kernel_gs_base, area_msr_count };
+inline constexpr std::uint64_t guest_msr_area_offset = 4096 + 2048;
+inline constexpr std::uint64_t host_msr_area_offset = guest_msr_area_offset + 256;
+static_assert(area_msr_count * sizeof(MsrEntry) <= 256, "each MSR area fits its 256 bytes");
+
+// Object lifecycle: a new VCPU gets its VMCS revision and a VPID; a
+// destroyed one is cleared from the CPU.
+void created(Vcpu& v, std::uint64_t object);
+void destroyed(const Vcpu& v);
+
+// Everything before an entry that can fail: makes the VMCS current
+// (VMPTRLD, clearing a fresh one first), writes the controls and constant
+// fields once per VMCS (the EPT root given), and the host state.
+Status prepare(Vcpu& v, std::uint64_t ept_root);
+
+// Checks and writes the parts of `s` in `mask` into the current VMCS, then
+// turns interrupt-window exiting on or off (abi::run_interrupt_window);
+// nothing is written when a check fails.
+Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask, bool window);
+
+// Reads the parts in `mask`, and the exit information, out of the VMCS.
+void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask);
+void store_exit(abi::ExitInfo& e);
+
+// Makes the VCPU's VMCS current for a store between runs.
+bool make_current(const Vcpu& v);
+
+}  // namespace septum::arch::vmx
