@@ -42,14 +42,29 @@ Status Env::spawn(user::Thread& t, void (*fn)(std::uint64_t), std::uint64_t arg,
     return t.start(fn, arg);
 }
 
-Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n) {
+Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n, std::size_t offset) {
     const Result<CPtr> frame = env.map_new(scratch(staging_page), user::rw);
     SEPTUM_TRY(frame);
     if (n != 0) {
-        std::memcpy(reinterpret_cast<void*>(scratch(staging_page)), bytes, n);
+        std::memcpy(reinterpret_cast<std::uint8_t*>(scratch(staging_page)) + offset, bytes, n);
     }
     SEPTUM_TRY(user::unmap_frame(frame.value()));
     return frame.value();
+}
+
+Status make_space(Env& env, Space& s) {
+    const Result<CPtr> pml4 = env.make(ObjectKind::pml4);
+    const Result<CPtr> cnode = env.make(ObjectKind::cnode, second_level_radix);
+    SEPTUM_TRY(pml4);
+    SEPTUM_TRY(cnode);
+    s.pml4 = pml4.value();
+    s.cnode = cnode.value();
+    // The guard takes the address bits the radix leaves, so depth-64
+    // addresses resolve in one level.
+    const Result<CPtr> root = env.mint(s.cnode, rights_all, caps::encode_guard(0, 64 - second_level_radix));
+    SEPTUM_TRY(root);
+    s.cspace_root = root.value();
+    return Status::ok;
 }
 
 namespace {
@@ -69,16 +84,7 @@ Status map_remote_word(Env& env, CPtr pml4, std::uint64_t vaddr, std::uint64_t v
 }
 
 Status make_remote(Env& env, RemoteSpace& r, CPtr endpoint, std::uint8_t priority, CPtr fault_endpoint) {
-    const Result<CPtr> pml4 = env.make(ObjectKind::pml4);
-    const Result<CPtr> cnode = env.make(ObjectKind::cnode, second_level_radix);
-    SEPTUM_TRY(pml4);
-    SEPTUM_TRY(cnode);
-    r.pml4 = pml4.value();
-    r.cnode = cnode.value();
-    // The thread's CSpace root: the same CNode with a guard that makes
-    // depth-64 addresses resolve in one level.
-    const Result<CPtr> root = env.mint(r.cnode, rights_all, caps::encode_guard(0, 64 - second_level_radix));
-    SEPTUM_TRY(root);
+    SEPTUM_TRY(make_space(env, r));
     SEPTUM_TRY(
         invoke(env.alias, abi::Invocation::cnode_mint,
                {endpoint, alias_root_depth, second_level(r.cnode, RemoteSpace::endpoint_slot), 64, right_read, 0})
@@ -87,7 +93,7 @@ Status make_remote(Env& env, RemoteSpace& r, CPtr endpoint, std::uint8_t priorit
          page += user::page_size) {
         SEPTUM_TRY(map_remote_copy(env, r.pml4, page, reinterpret_cast<const void*>(page), user::page_size, user::rx));
     }
-    const user::ThreadSpec spec{root.value(), r.pml4, env.next_window++, priority, fault_endpoint, false};
+    const user::ThreadSpec spec{r.cspace_root, r.pml4, env.next_window++, priority, fault_endpoint, false};
     SEPTUM_TRY(r.thread.create(*env.pool, spec));
     return r.thread.start_at(address_of(remote_server), RemoteSpace::endpoint_slot, 0, 0);
 }

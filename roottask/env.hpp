@@ -63,15 +63,26 @@ struct Env {
     }
 };
 
-// A new frame whose first n bytes are `bytes` (the rest zero), filled
-// through a staging page of the root address space and unmapped again.
-Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n);
+// A new frame holding `bytes` (n of them) from byte `offset` on, zero
+// elsewhere, filled through a staging page of the root address space and
+// unmapped again. offset + n must not exceed a page.
+Result<CPtr> filled_frame(Env& env, const void* bytes, std::size_t n, std::size_t offset = 0);
+
+// An address space and a CSpace apart from the root task's: a PML4, a
+// radix-8 CNode reached through Env::alias (second_level), and the
+// CSpace root a thread there gets.
+struct Space {
+    CPtr pml4 = 0;
+    CPtr cnode = 0;        // radix 8, reached through Env::alias
+    CPtr cspace_root = 0;  // the CNode with a guard: depth-64 addresses are slot indices
+};
+
+// Makes the three objects of a Space from the pool.
+Status make_space(Env& env, Space& s);
 
 // Another address space and CSpace, with the remote_server code of
 // remote.S copied into it, and a thread serving an Endpoint there.
-struct RemoteSpace {
-    CPtr pml4 = 0;
-    CPtr cnode = 0;  // radix 8, reached through Env::alias
+struct RemoteSpace : Space {
     user::Thread thread;
     static constexpr CPtr endpoint_slot = 1;  // in the remote CSpace
 };

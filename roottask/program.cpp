@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "septum/caps/capability.hpp"
 #include "septum/lib/elf.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/vspace.hpp"
@@ -11,11 +10,8 @@ namespace septum::roottask {
 
 namespace {
 
-using caps::ObjectKind;
 using user::invoke;
 
-// Where a program page is prepared before it moves to the program's space.
-constexpr unsigned staging_page = 510;
 constexpr std::uint64_t user_min = 0x1000, user_max = 0x00007ff000000000;
 
 std::uint64_t rights_of(const elf::Segment& s) {
@@ -27,16 +23,12 @@ std::uint64_t rights_of(const elf::Segment& s) {
 
 // One page of a segment: the file's bytes that fall in it, zero elsewhere.
 Status load_page(Env& env, const Program& p, const std::uint8_t* image, const elf::Segment& s, std::uint64_t va) {
-    const Result<CPtr> frame = env.map_new(scratch(staging_page), user::rw);
-    SEPTUM_TRY(frame);
-    auto* page = reinterpret_cast<std::uint8_t*>(scratch(staging_page));
     const std::uint64_t lo = va > s.vaddr ? va : s.vaddr;
     const std::uint64_t file_end = s.vaddr + s.file_size;
     const std::uint64_t hi = va + user::page_size < file_end ? va + user::page_size : file_end;
-    if (lo < hi) {
-        std::memcpy(page + (lo - va), image + s.file_offset + (lo - s.vaddr), hi - lo);
-    }
-    SEPTUM_TRY(user::unmap_frame(frame.value()));
+    const Result<CPtr> frame = lo < hi ? filled_frame(env, image + s.file_offset + (lo - s.vaddr), hi - lo, lo - va)
+                                       : filled_frame(env, nullptr, 0);
+    SEPTUM_TRY(frame);
     return user::map_frame(*env.pool, p.pml4, frame.value(), va, rights_of(s));
 }
 
@@ -48,15 +40,7 @@ Status load_program(Env& env, const abi::ModuleDescription& module, Program& p) 
     if (elf::parse(bytes, module.size, user_min, user_max, image) != elf::Error::none) {
         return Status::invalid_argument;
     }
-    const Result<CPtr> pml4 = env.make(ObjectKind::pml4);
-    const Result<CPtr> cnode = env.make(ObjectKind::cnode, second_level_radix);
-    SEPTUM_TRY(pml4);
-    SEPTUM_TRY(cnode);
-    p.pml4 = pml4.value();
-    p.cnode = cnode.value();
-    const Result<CPtr> root = env.mint(p.cnode, rights_all, caps::encode_guard(0, 64 - second_level_radix));
-    SEPTUM_TRY(root);
-    p.cspace_root = root.value();
+    SEPTUM_TRY(make_space(env, p));
     for (std::size_t i = 0; i < image.segment_count; ++i) {
         const elf::Segment& s = image.segments[i];
         for (std::uint64_t va = s.vaddr & ~(user::page_size - 1); va < s.vaddr + s.mem_size; va += user::page_size) {

@@ -7,10 +7,7 @@
 
 namespace septum::roottask {
 
-struct Program {
-    CPtr pml4 = 0;
-    CPtr cnode = 0;        // radix 8, reached through Env::alias
-    CPtr cspace_root = 0;  // the CNode with a guard: depth-64 addresses are slot indices
+struct Program : Space {
     std::uint64_t entry = 0;
     user::Thread thread;
 };
