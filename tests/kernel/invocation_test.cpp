@@ -91,6 +91,9 @@ TEST_F(Decode, IoPort) {
     EXPECT_EQ(refused(slot_ports, in, 2, {0x3f8, 8}), Status::invalid_argument);
     EXPECT_EQ(refused(slot_ports, out, 3, {0x3f7, 1, 7}), Status::invalid_argument);  // below the range
     EXPECT_EQ(refused(slot_ports, in, 2, {0x3fe, 4}), Status::invalid_argument);      // runs past its end
+    // A port whose end wraps past 2^64 (it once passed as port 0xffff).
+    EXPECT_EQ(refused(slot_ports, in, 2, {~std::uint64_t{0}, 2}), Status::invalid_argument);
+    EXPECT_EQ(refused(slot_ports, out, 3, {~std::uint64_t{0} - 2, 4, 7}), Status::invalid_argument);
     EXPECT_EQ(refused(slot_ports, Invocation::irq_handler_ack, 3, {0x3f8, 1, 7}), Status::invalid_argument);
 }
 

@@ -18,8 +18,10 @@ struct IoPortInvocation {
 bool valid_width(std::uint64_t raw_width) { return raw_width == 1 || raw_width == 2 || raw_width == 4; }
 
 // The whole access [port, port + width) must lie in the capability's range.
+// Written without raw_port + width, which wraps for a port near 2^64 and
+// let such an access through to the top ports of the machine.
 bool in_range(const caps::Capability& c, std::uint64_t raw_port, std::uint64_t width) {
-    return raw_port >= c.object && raw_port + width - 1 <= c.last_port;
+    return raw_port >= c.object && raw_port <= c.last_port && width - 1 <= c.last_port - raw_port;
 }
 
 Result<IoPortInvocation> decode_io_port(const caps::Slot& slot, abi::Invocation op, const Arguments& a) {
