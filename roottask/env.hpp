@@ -1,6 +1,7 @@
-// What every test gets: the report, a pool of memory for its objects
-// (released after each test, so each starts from the same state), thread
-// and address-space helpers, and the root task's own capabilities.
+// What the code of a root-task program gets (the product's cells and the
+// in-system suite's tests alike): the report, a pool of memory for its
+// objects, thread and address-space helpers, and the root task's own
+// capabilities.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +27,7 @@ inline constexpr std::uint8_t root_priority = 255;  // the kernel starts the roo
 inline constexpr std::uint64_t right_read = 1, right_write = 2, right_grant = 4, right_grant_reply = 8,
                                right_execute = 16, rights_all = 0x1f;
 
-// Pages of the root address space the tests may map: scratch(i).
+// Pages of the root address space a program may map: scratch(i).
 inline constexpr std::uint64_t scratch_base = 0x200000000000;
 constexpr std::uint64_t scratch(unsigned i) { return scratch_base + std::uint64_t{i} * 0x1000; }
 
@@ -79,28 +80,5 @@ struct Space {
 
 // Makes the three objects of a Space from the pool.
 Status make_space(Env& env, Space& s);
-
-// Another address space and CSpace, with the remote_server code of
-// remote.S copied into it, and a thread serving an Endpoint there.
-struct RemoteSpace : Space {
-    user::Thread thread;
-    static constexpr CPtr endpoint_slot = 1;  // in the remote CSpace
-};
-
-// Builds a RemoteSpace serving `endpoint` (the server gets a receive-only
-// copy) at `priority`; its faults go to fault_endpoint (0: none).
-Status make_remote(Env& env, RemoteSpace& r, CPtr endpoint, std::uint8_t priority, CPtr fault_endpoint);
-// Maps a new frame holding `value` (first word) at vaddr in another address space.
-Status map_remote_word(Env& env, CPtr pml4, std::uint64_t vaddr, std::uint64_t value);
-
-struct TestCase {
-    const char* name;
-    void (*run)(Env&);
-};
-
-struct TestGroup {
-    const TestCase* cases;
-    std::size_t count;
-};
 
 }  // namespace septum::roottask

@@ -1,8 +1,8 @@
 // CSpace operations through CNode invocations: copy, mint, move, mutate,
 // delete, revoke, addressing through two levels, and revoking a CNode that
 // a thread is using as its CSpace.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

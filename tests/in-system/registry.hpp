@@ -1,9 +1,21 @@
-// The test groups, one file each in tests/, run in this order.
+// The test groups, one file each in tests/in-system/, run in this order.
 #pragma once
+
+#include <cstddef>
 
 #include "env.hpp"
 
 namespace septum::roottask {
+
+struct TestCase {
+    const char* name;
+    void (*run)(Env&);
+};
+
+struct TestGroup {
+    const TestCase* cases;
+    std::size_t count;
+};
 
 extern const TestGroup ipc_tests;
 extern const TestGroup remote_tests;

@@ -2,9 +2,9 @@
 // to its fault endpoint as messages; the handler's reply resumes it (at a
 // new rip if it says so) or leaves it stopped; without a fault endpoint
 // the thread stops and the system goes on.
+#include "common.hpp"
 #include "registry.hpp"
 #include "septum/user/vspace.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

@@ -1,8 +1,8 @@
 // Mappings and their rights: what a thread can do through a mapping, and
 // the page faults (delivered to its fault endpoint) when it may not.
 #include "septum/user/vspace.hpp"
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

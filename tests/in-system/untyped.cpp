@@ -1,9 +1,9 @@
 // Retype and revoke of real objects: an Untyped fills up, refuses what
 // does not fit, is reused after revoke, and never hands out memory that a
 // live object still holds.
+#include "common.hpp"
 #include "registry.hpp"
 #include "septum/user/vspace.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

@@ -1,8 +1,8 @@
 // Synchronous IPC between threads of the root task's address space: call
 // and reply, long messages, badges, capability transfer, NBSend, and a
 // caller whose callee is stopped.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

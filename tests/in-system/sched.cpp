@@ -1,8 +1,8 @@
 // Scheduling: strict priorities, preemption when a higher-priority thread
 // becomes ready, round robin among equals by yield and by the timer.
 // Budgets: a SchedContext limits a thread to a share of the CPU.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

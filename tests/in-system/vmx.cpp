@@ -3,11 +3,11 @@
 // 'S' to port 0x3f8, then HLT. Each exit comes back to this thread; bad
 // state a VMM supplies is refused, by the kernel or as a failed entry,
 // never a crash. Without VT-x (QEMU) the checks are skipped and say so.
+#include "common.hpp"
 #include "registry.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/abi/vmx_exit.hpp"
 #include "septum/user/vspace.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

@@ -1,8 +1,9 @@
 // A second address space: IPC with a thread that runs in its own PML4 and
 // CSpace (the remote_server code of remote.S, copied there), and what each
 // side can and cannot see of the other's memory.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
+#include "remote_space.hpp"
 
 namespace septum::roottask {
 

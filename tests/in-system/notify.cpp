@@ -1,7 +1,7 @@
 // Notifications: signal and wait, badges OR-ed into the word, a waiter
 // woken by a signal, and a bound notification ending an Endpoint receive.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

@@ -2,8 +2,8 @@
 // numbers, capability addresses that do not resolve, the wrong kind of
 // object, and missing rights. Each returns its own Status and changes
 // nothing.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

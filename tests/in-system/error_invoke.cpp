@@ -1,10 +1,10 @@
 // Error paths of the object invocations (abi/invocation.hpp): unknown
 // labels, too few arguments, and each argument check of TCB, CNode, Frame,
 // paging-structure and I/O port invocations.
+#include "common.hpp"
 #include "registry.hpp"
 #include "septum/caps/capability.hpp"
 #include "septum/user/vspace.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

@@ -1,4 +1,4 @@
-#include "tests/common.hpp"
+#include "common.hpp"
 
 namespace septum::roottask {
 

@@ -8,8 +8,8 @@
 
 #include "cells/cell.hpp"
 #include "cells/monitor.hpp"
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

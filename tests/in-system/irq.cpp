@@ -1,8 +1,8 @@
 // Interrupt delivery: an IRQHandler capability delivers its line as a
 // signal of a Notification; the line stays masked until acknowledged. The
 // source is the PIT (line 0), programmed here as a 100 Hz rate generator.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

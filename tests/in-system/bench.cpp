@@ -2,8 +2,9 @@
 // the run). In Bochs with clock sync=none one TSC tick is one executed
 // instruction, so the figures are instruction counts; in QEMU they are TSC
 // ticks of the host and vary from run to run.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
+#include "remote_space.hpp"
 
 namespace septum::roottask {
 

@@ -2,8 +2,8 @@
 // another thread takes the CPU. Two threads of equal priority put different
 // values in XMM5, yield to each other and read them back; the root task's
 // own value survives both.
+#include "common.hpp"
 #include "registry.hpp"
-#include "tests/common.hpp"
 
 namespace septum::roottask {
 

@@ -1,0 +1,81 @@
+#include "start.hpp"
+
+#include "septum/caps/capability.hpp"
+#include "septum/lib/cmdline.hpp"
+#include "septum/user/console.hpp"
+#include "septum/user/invoke.hpp"
+#include "septum/user/layout.hpp"
+
+namespace septum::roottask {
+
+namespace {
+
+// Ends the run: with septum.exit=emulator on the root task's command line,
+// through the emulators' exit ports (QEMU isa-debug-exit at 0xf4, Bochs'
+// shutdown port 0x8900); otherwise the root task stops here.
+[[noreturn]] void power_off(const abi::BootInfo& bi, bool success) {
+    if (boot::find_option(bi.cmdline, "septum.exit").equals("emulator")) {
+        (void)user::invoke(root_io_ports, abi::Invocation::io_port_out, {0xf4, 1, success ? 0u : 1u});
+        for (const char* p = "Shutdown"; *p != '\0'; ++p) {
+            (void)user::invoke(root_io_ports, abi::Invocation::io_port_out, {0x8900, 1, static_cast<std::uint8_t>(*p)});
+        }
+    }
+    for (;;) {
+        (void)user::invoke(root_tcb, abi::Invocation::tcb_suspend, {});
+    }
+}
+
+// The pool: an Untyped of at most 32 MiB cut from the largest one.
+constexpr std::uint8_t max_pool_bits = 25;
+
+struct Setup {
+    user::Allocator pool;
+    CPtr alias = 0;
+};
+
+Status set_up(const abi::BootInfo& bi, Setup& s) {
+    std::uint64_t best = 0;
+    for (std::uint64_t i = 1; i < bi.untyped.count; ++i) {
+        if (bi.untyped_list[i].size_bits > bi.untyped_list[best].size_bits) {
+            best = i;
+        }
+    }
+    if (bi.untyped.count == 0 || bi.empty.count < 64) {
+        return Status::not_enough_memory;
+    }
+    const std::uint8_t bits = bi.untyped_list[best].size_bits;
+    const std::uint8_t pool_bits = bits - 1 < max_pool_bits ? bits - 1 : max_pool_bits;
+    const CPtr pool = bi.empty.first;
+    s.alias = bi.empty.first + 1;
+    SEPTUM_TRY(user::invoke(bi.untyped.first + best, abi::Invocation::untyped_retype,
+                            {user::raw_kind(caps::ObjectKind::untyped), pool_bits, root_cnode, pool, 1})
+                   .status);
+    SEPTUM_TRY(user::invoke(root_cnode, abi::Invocation::cnode_mint,
+                            {root_cnode, 64, s.alias, 64, rights_all, caps::encode_guard(0, alias_guard_bits)})
+                   .status);
+    s.pool.init(root_cnode, pool, bi.empty.first + 2, bi.empty.count - 2);
+    return Status::ok;
+}
+
+}  // namespace
+
+[[noreturn]] void run_program(std::uint64_t bootinfo_address, void (*body)(Env&)) {
+    const auto* bi = reinterpret_cast<const abi::BootInfo*>(bootinfo_address);
+    user::Console console(root_io_ports);
+    Report report(console);
+    report.begin("system");
+    Setup setup;
+    const Status set_up_status = set_up(*bi, setup);
+    report.check(set_up_status == Status::ok && bi->magic == abi::bootinfo_magic &&
+                     user::ipc_buffer() == reinterpret_cast<abi::IpcBuffer*>(bi->ipc_buffer),
+                 "roottask.started", "{} untyped, {} free slots, pool set up: {}", bi->untyped.count, bi->empty.count,
+                 user::status_name(set_up_status));
+    if (set_up_status == Status::ok) {
+        Env env{bi, &report, &setup.pool, setup.alias, 0};
+        body(env);
+    }
+    report.end();
+    power_off(*bi, report.failed() == 0);
+}
+
+}  // namespace septum::roottask

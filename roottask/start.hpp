@@ -1,0 +1,19 @@
+// What every root-task program does first and last: the product
+// (roottask/main.cpp) and the in-system suite (tests/in-system/main.cpp)
+// both start with a pool of memory cut from the largest Untyped and the
+// check roottask.started, and end with the summary and the end of the run.
+#pragma once
+
+#include <cstdint>
+
+#include "env.hpp"
+
+namespace septum::roottask {
+
+// Opens the suite "system", sets up the pool and reports roottask.started;
+// if that worked, runs `body`; then writes the summary and the end marker
+// and ends the run (with septum.exit=emulator on the root task's command
+// line, by powering the emulator off with the verdict).
+[[noreturn]] void run_program(std::uint64_t bootinfo_address, void (*body)(Env&));
+
+}  // namespace septum::roottask
