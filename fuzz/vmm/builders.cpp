@@ -51,10 +51,10 @@ std::uint32_t event_info(Source& source, Machine& m) {
         default:
             break;
     }
-    const bool pushes = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
-    const bool error = type == EventType::hardware_exception && pushes && (m.page.state.cr0 & x86::cr0::pe) != 0;
-    return x86::event_info::valid | (static_cast<std::uint32_t>(type) << x86::event_info::type_shift) | vector |
-           (error ? x86::event_info::error_code : 0);
+    const auto v = static_cast<std::uint8_t>(vector);
+    const bool error = type == EventType::hardware_exception && abi::x86::pushes_error_code(v) &&
+                       (m.page.state.cr0 & x86::cr0::pe) != 0;
+    return x86::EventInfo::make(type, v, error).raw;
 }
 
 void build_cpuid(Source& source, Machine& m, abi::ExitInfo& exit) {
@@ -174,8 +174,10 @@ void build_interrupt_window(Source& source, Machine& m, abi::ExitInfo& exit) {
     }
     abi::VcpuState& s = m.vcpu.edit(0);
     s.rflags = source.one_in(4) ? s.rflags & ~x86::rflags::if_ : s.rflags | x86::rflags::if_;
-    s.interruptibility = source.one_in(4) ? source.u8() & 0xf : 0;
-    s.activity = source.one_in(4) ? x86::activity::hlt : s.activity;
+    namespace blocking = x86::interruptibility;
+    s.interruptibility =
+        source.one_in(4) ? source.u8() & (blocking::sti | blocking::mov_ss | blocking::smi | blocking::nmi) : 0;
+    s.activity = source.one_in(4) ? static_cast<std::uint32_t>(x86::Activity::hlt) : s.activity;
 }
 
 void build_vmcall(Source& source, Machine& m, abi::ExitInfo& exit) {

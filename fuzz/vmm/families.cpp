@@ -23,7 +23,7 @@ constexpr Family family(const char* name, const std::uint32_t (&reasons)[N],
 void check_cpuid(const Machine& m, const abi::ExitInfo& exit, const abi::VcpuState& before,
                  const vmm::Outcome& outcome) {
     const abi::VcpuState& s = m.page.state;
-    if (outcome.action != vmm::Action::resume || !m.plausible || (s.inject_info & vmm::x86::event_info::valid) != 0) {
+    if (outcome.action != vmm::Action::resume || !m.plausible || vmm::x86::EventInfo{s.inject_info}.valid()) {
         return;
     }
     if (((s.rax | s.rbx | s.rcx | s.rdx) >> 32) != 0) {

@@ -1,5 +1,6 @@
 #include "lazy_state.hpp"
 
+#include <septum/abi/vmx_exit.hpp>
 #include <septum/vmm/exit.hpp>
 
 #include <cstring>
@@ -61,7 +62,7 @@ std::uint64_t LazyState::arrive(std::uint32_t reason) {
     truth_ = page_.state;
     // A signal ends the run before the guest does anything: the page is
     // current from the last exit.
-    had_ = reason == abi::exit_reason_signal ? stored : vmm::state_needed(reason & 0xffff) & stored;
+    had_ = reason == abi::exit_reason_signal ? stored : vmm::state_needed(abi::ExitReason{reason}.basic()) & stored;
     parts(page_.state, nullptr, stored & ~had_);
     return had_;
 }

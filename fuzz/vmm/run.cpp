@@ -1,4 +1,5 @@
 #include <septum/abi/vmx_exit.hpp>
+#include <septum/abi/x86.hpp>
 #include <septum/vmm/exit.hpp>
 
 #include "harness.hpp"
@@ -59,7 +60,8 @@ void judge_recorded(Machine& m) {
     const std::uint64_t cr0 = m.page.state.cr0;
     m.plausible = e.instruction_length <= 15 && enterable(m.page.state) && deliverable(e.idt_vectoring_info, cr0) &&
                   deliverable(e.interruption_info, cr0) &&
-                  ((e.idt_vectoring_info & 0x80000000) == 0 || during_delivery_possible(e.reason & 0xffff));
+                  (!abi::x86::EventInfo{e.idt_vectoring_info}.valid() ||
+                   during_delivery_possible(abi::ExitReason{e.reason}.basic()));
 }
 
 // The guest ran on between two exits: a few registers changed.

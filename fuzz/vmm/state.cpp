@@ -133,10 +133,10 @@ void build_form(Source& source, Machine& m, Form form) {
     s.gdtr = abi::DescriptorTable{0x7000, 0xfff, 0};
     s.idtr = abi::DescriptorTable{0x6000, 0xfff, 0};
     if (source.one_in(8)) {
-        s.interruptibility = source.u8() & 0x1f;
+        s.interruptibility = source.u8() & x86::interruptibility::defined;
     }
     if (source.one_in(16)) {
-        s.activity = source.u8() % 4;
+        s.activity = source.u8() % (static_cast<std::uint32_t>(x86::Activity::wait_for_sipi) + 1);  // any defined
     }
     write_page_tables(m, form);
     std::uint8_t code[16];

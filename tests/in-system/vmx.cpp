@@ -128,9 +128,9 @@ void bad_state(Env& env) {
     g.page->state = real_mode_state();
     g.page->state.cs.access_rights = 0x10000;
     const Status cs = run(g, abi::vcpu_state::stored, 0);
-    const std::uint32_t reason = g.page->exit.reason;
-    const bool failed_entry = cs == Status::ok && (reason & (1u << 31)) != 0 &&
-                              (reason & 0xffff) == static_cast<std::uint32_t>(abi::VmxExit::entry_invalid_guest_state);
+    const abi::ExitReason reason{g.page->exit.reason};
+    const bool failed_entry =
+        cs == Status::ok && reason.entry_failed() && reason.is(abi::VmxExit::entry_invalid_guest_state);
     // The same VCPU still runs a good guest afterwards.
     g.page->state = real_mode_state();
     const Status after = run(g, abi::vcpu_state::stored, 0);
@@ -140,7 +140,7 @@ void bad_state(Env& env) {
                       name,
                       "CR0.PG without PE: {}; reserved RFLAGS bit: {}; unusable CS: {} reason {:x}; then a "
                       "good guest: {} reason {}",
-                      user::status_name(paging), user::status_name(rflags), user::status_name(cs), reason,
+                      user::status_name(paging), user::status_name(rflags), user::status_name(cs), reason.raw,
                       user::status_name(after), g.page->exit.reason);
 }
 

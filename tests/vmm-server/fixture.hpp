@@ -55,10 +55,11 @@ protected:
     void set_exit(std::uint32_t reason, std::uint64_t qualification = 0, std::uint32_t length = 0);
     // Places code bytes at guest-physical `gpa`.
     void put_code(std::uint64_t gpa, const std::vector<std::uint8_t>& bytes);
-    [[nodiscard]] std::uint32_t injected_vector() const { return page.state.inject_info & 0xff; }
-    [[nodiscard]] bool injected() const { return (page.state.inject_info & (1u << 31)) != 0; }
-    [[nodiscard]] bool injected_gp() const { return injected() && injected_vector() == 13; }
-    [[nodiscard]] bool injected_ud() const { return injected() && injected_vector() == 6; }
+    [[nodiscard]] x86::EventInfo injection() const { return x86::EventInfo{page.state.inject_info}; }
+    [[nodiscard]] std::uint32_t injected_vector() const { return injection().vector(); }
+    [[nodiscard]] bool injected() const { return injection().valid(); }
+    [[nodiscard]] bool injected_gp() const { return injected() && injected_vector() == Vcpu::vector(x86::Vector::gp); }
+    [[nodiscard]] bool injected_ud() const { return injected() && injected_vector() == Vcpu::vector(x86::Vector::ud); }
 
     std::vector<std::uint8_t> ram;
     RamGuestMemory memory;

@@ -171,7 +171,7 @@ TEST_F(MmioTest, DeviceAccessDuringEventDeliveryIsRefused) {
     put_code(0, {0x89, 0x03});
     set_exit(static_cast<std::uint32_t>(abi::VmxExit::ept_violation), 2 | (1u << 7) | (1u << 8));
     page.exit.guest_physical = device_base;
-    page.exit.idt_vectoring_info = (1u << 31) | 0x20;
+    page.exit.idt_vectoring_info = x86::EventInfo::make(x86::EventType::external_interrupt, 0x20).raw;
     EXPECT_EQ(handle_exit(guest, vcpu, memory).reason, StopReason::unclaimed_access);
 }
 

@@ -75,7 +75,7 @@ TEST_F(MsrTest, SysenterAndSegmentBases) {
 }
 
 TEST_F(MsrTest, PatAcceptsOnlyMemoryTypes) {
-    EXPECT_EQ(rd(Msr::pat).value(), 0x0007040600070406u);
+    EXPECT_EQ(rd(Msr::pat).value(), x86::pat::power_on);
     EXPECT_EQ(wr(Msr::pat, 0x0007010600070106), Status::ok);
     EXPECT_EQ(wr(Msr::pat, 0x0007040600070402), Status::invalid_argument);  // type 2 reserved
     EXPECT_EQ(wr(Msr::pat, 0x0807040600070406), Status::invalid_argument);  // type 8
@@ -121,7 +121,7 @@ TEST_F(MsrTest, ResetRestoresPowerOnValues) {
     ASSERT_EQ(wr(Msr::lstar, 0x1000), Status::ok);
     guest.reset();
     EXPECT_EQ(rd(Msr::lstar).value(), 0u);
-    EXPECT_EQ(rd(Msr::pat).value(), 0x0007040600070406u);
+    EXPECT_EQ(rd(Msr::pat).value(), x86::pat::power_on);
 }
 
 }  // namespace

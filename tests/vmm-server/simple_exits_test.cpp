@@ -114,7 +114,7 @@ TEST_F(ExitTest, InterruptWindowLetsThePendingInterruptIn) {
     page.state.interruptibility = 0;
     EXPECT_EQ(run(VmxExit::interrupt_window), Outcome::resume());
     EXPECT_EQ(injected_vector(), 0x41u);
-    EXPECT_EQ((page.state.inject_info >> 8) & 7, 0u);  // external interrupt
+    EXPECT_EQ(injection().type(), x86::EventType::external_interrupt);
 }
 
 // An interrupt that cannot go in because another event is being injected
@@ -234,7 +234,7 @@ TEST_F(ExitTest, TripleFaultResetsToTheInitialState) {
 TEST_F(ExitTest, ExceptionsAreReflectedOrStopPerPolicy) {
     page.exit = {};
     page.exit.reason = r(VmxExit::exception_or_nmi);
-    page.exit.interruption_info = (1u << 31) | (1u << 11) | (3u << 8) | 14;
+    page.exit.interruption_info = x86::EventInfo::make(x86::EventType::hardware_exception, 14, true).raw;
     page.exit.interruption_error = 2;
     page.exit.qualification = 0xdead0000;
     EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::resume());
@@ -252,7 +252,7 @@ TEST_F(ExitTest, ExceptionsAreReflectedOrStopPerPolicy) {
 TEST_F(ExitTest, MachineCheckAlwaysStops) {
     page.exit = {};
     page.exit.reason = r(VmxExit::exception_or_nmi);
-    page.exit.interruption_info = (1u << 31) | (3u << 8) | 18;
+    page.exit.interruption_info = x86::EventInfo::make(x86::EventType::hardware_exception, 18).raw;
     EXPECT_EQ(handle_exit(guest, vcpu, memory).reason, StopReason::exception);
 }
 
@@ -271,7 +271,7 @@ TEST_F(ExitTest, EveryReasonGetsAnExplicitOutcome) {
 }
 
 TEST_F(ExitTest, EntryFailuresStop) {
-    set_exit((1u << 31) | 33);
+    set_exit(abi::ExitReason::entry_failure(VmxExit::entry_invalid_guest_state).raw);
     EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::stop(StopReason::entry_failure, 33));
     set_exit(34);
     EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::stop(StopReason::entry_failure, 34));
@@ -291,7 +291,7 @@ TEST_F(ExitTest, HiddenFeaturesAreUndefinedOpcodes) {
 
 TEST_F(ExitTest, AnInterruptedEventDeliveryIsReinjected) {
     set_exit(r(VmxExit::cpuid), 0, 2);
-    page.exit.idt_vectoring_info = (1u << 31) | (0u << 8) | 0x22;
+    page.exit.idt_vectoring_info = x86::EventInfo::make(x86::EventType::external_interrupt, 0x22).raw;
     EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::resume());
     EXPECT_TRUE(injected());
     EXPECT_EQ(injected_vector(), 0x22u);

@@ -36,7 +36,7 @@ TEST(StateNeeded, EverythingElseBringsAll) {
         EXPECT_EQ(needed(r), vs::stored);
     }
     EXPECT_EQ(state_needed(abi::max_known_vmx_exit + 1), vs::stored);
-    EXPECT_EQ(state_needed(0xffff), vs::stored);
+    EXPECT_EQ(state_needed(abi::ExitReason::basic_mask), vs::stored);
 }
 
 TEST(StateNeeded, TheTableMatches) {

@@ -62,7 +62,7 @@ TEST_F(VmmTest, SkipInstructionEndsStiBlocking) {
 TEST_F(VmmTest, InjectionKeepsTheFirstEvent) {
     vcpu.inject_gp();
     EXPECT_TRUE(injected_gp());
-    EXPECT_NE(page.state.inject_info & x86::event_info::error_code, 0u);
+    EXPECT_TRUE(injection().has_error_code());
     vcpu.inject_ud();
     EXPECT_TRUE(injected_gp());
     vcpu.begin_exit();
@@ -74,7 +74,7 @@ TEST_F(VmmTest, RealModeInjectsWithoutErrorCode) {
     page.state = real_mode_state();
     vcpu.inject_gp();
     EXPECT_TRUE(injected_gp());
-    EXPECT_EQ(page.state.inject_info & x86::event_info::error_code, 0u);
+    EXPECT_FALSE(injection().has_error_code());
 }
 
 // Whether an error code goes with an exception depends on CR0.PE, which a

@@ -14,6 +14,7 @@
 
 #include "septum/abi/cell.hpp"
 #include "septum/abi/invocation.hpp"
+#include "septum/abi/vmx_exit.hpp"
 #include "septum/user/syscall.hpp"
 #include "septum/vmm/bus.hpp"
 #include "septum/vmm/console.hpp"
@@ -158,7 +159,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         // A signal ends the run before the guest does anything: what was
         // current stays current.
         if (page.exit.reason != abi::exit_reason_signal) {
-            const std::uint64_t arrived = vmm::state_needed(page.exit.reason & 0xffff);
+            const std::uint64_t arrived = vmm::state_needed(abi::ExitReason{page.exit.reason}.basic());
             vcpu.arrived(arrived);
             if ((arrived & abi::vcpu_state::msrs) != 0) {
                 vmm::take_hardware_msrs(guest.msrs, page.state.msrs);

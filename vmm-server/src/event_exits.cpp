@@ -9,23 +9,23 @@ namespace septum::vmm {
 
 Outcome handle_exception(Guest& guest, Vcpu& vcpu) {
     const abi::ExitInfo& exit = vcpu.exit();
-    const std::uint32_t info = exit.interruption_info;
-    if ((info & x86::event_info::valid) == 0) {
+    const x86::EventInfo info{exit.interruption_info};
+    if (!info.valid()) {
         return Outcome::stop(StopReason::unhandled_exit, static_cast<std::uint64_t>(abi::VmxExit::exception_or_nmi));
     }
-    const auto type = static_cast<x86::EventType>((info >> x86::event_info::type_shift) & x86::event_info::type_mask);
-    const auto vector = static_cast<std::uint8_t>(info & x86::event_info::vector_mask);
+    const x86::EventType type = info.type();
+    const std::uint8_t vector = info.vector();
     if (type == x86::EventType::nmi) {
         return Outcome::resume();  // the host's NMI, already handled by the kernel
     }
     if (vector == Vcpu::vector(x86::Vector::mc) || guest.policy.exceptions == Policy::Exceptions::stop) {
-        return Outcome::stop(StopReason::exception, info);
+        return Outcome::stop(StopReason::exception, info.raw);
     }
     // Reflect: the same event, as the guest would have taken it.
     if (vector == Vcpu::vector(x86::Vector::pf)) {
         vcpu.edit(abi::vcpu_state::cr2).cr2 = exit.qualification;  // the faulting address (SDM Vol. 3C 28.2.1)
     }
-    if ((info & x86::event_info::error_code) != 0) {
+    if (info.has_error_code()) {
         vcpu.inject(type, vector, exit.interruption_error);
     } else {
         vcpu.inject(type, vector);

@@ -9,8 +9,6 @@ namespace {
 
 using abi::VmxExit;
 
-constexpr std::uint32_t entry_failure_bit = 1u << 31;  // SDM Vol. 3C 25.9.1
-
 Outcome undefined_opcode(Vcpu& vcpu) {
     vcpu.inject_ud();
     return Outcome::resume();
@@ -130,13 +128,12 @@ Outcome dispatch(Guest& guest, Vcpu& vcpu, GuestMemory& memory, std::uint16_t ba
 // the VMM injects it again (SDM Vol. 3C 28.2.4, 29.2.3).
 void reinject_vectored_event(Vcpu& vcpu) {
     const abi::ExitInfo& exit = vcpu.exit();
-    const std::uint32_t info = exit.idt_vectoring_info;
-    if ((info & x86::event_info::valid) == 0 || vcpu.event_pending()) {
+    const x86::EventInfo info{exit.idt_vectoring_info};
+    if (!info.valid() || vcpu.event_pending()) {
         return;
     }
     abi::VcpuState& s = vcpu.edit(abi::vcpu_state::injection);
-    // Bits 30:12 are reserved in the entry field; copy vector, type, error bit.
-    s.inject_info = info & (x86::event_info::valid | x86::event_info::error_code | 0x7ff);
+    s.inject_info = info.for_entry().raw;
     s.inject_error = exit.idt_vectoring_error;
     s.inject_length = exit.instruction_length;
 }
@@ -145,12 +142,12 @@ void reinject_vectored_event(Vcpu& vcpu) {
 
 Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     vcpu.begin_exit();
-    const std::uint32_t raw = vcpu.exit().reason;
-    if (raw == abi::exit_reason_signal) {
+    const abi::ExitReason reason{vcpu.exit().reason};
+    if (reason.raw == abi::exit_reason_signal) {
         return deliver_interrupts(guest, vcpu, Outcome::resume());  // a device raised something
     }
-    const auto basic = static_cast<std::uint16_t>(raw & 0xffff);
-    if ((raw & entry_failure_bit) != 0) {
+    const std::uint16_t basic = reason.basic();
+    if (reason.entry_failed()) {
         return Outcome::stop(StopReason::entry_failure, basic);
     }
     Outcome outcome = dispatch(guest, vcpu, memory, basic);

@@ -81,7 +81,7 @@ Outcome emulate_mmio(Guest& guest, Vcpu& vcpu, const GuestMemory& memory, const 
 Outcome handle_ept_violation(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     const EptQualification q = decode_ept(vcpu.exit().qualification);
     const std::uint64_t gpa = vcpu.exit().guest_physical;
-    const bool delivering_event = (vcpu.exit().idt_vectoring_info & x86::event_info::valid) != 0;
+    const bool delivering_event = x86::EventInfo{vcpu.exit().idt_vectoring_info}.valid();
     if (memory.contains(gpa, 1)) {
         // RAM is mapped with every right; a violation on it means the
         // kernel's EPT and this VMM disagree. Do not guess.

@@ -15,27 +15,19 @@ constexpr std::uint64_t apic_base_value = 0xfee00000 | (1u << 8);
 // IA32_MISC_ENABLE: fast strings on; BTS and PEBS unavailable (bits 11, 12).
 constexpr std::uint64_t misc_enable_value = (1u << 0) | (1u << 11) | (1u << 12);
 // IA32_MTRRCAP: no variable ranges, no fixed ranges, no write combining, so
-// MTRRdefType is the only MTRR (SDM Vol. 3A 12.11.2.1).
+// MTRRdefType is the only MTRR (SDM Vol. 3A 13.11.2.1).
 constexpr std::uint64_t mtrr_cap_value = 0;
 
 constexpr std::uint64_t efer_writable = x86::efer::sce | x86::efer::lme | x86::efer::nxe;
 
-// A memory type PAT and MTRRs accept: UC, WC, WT, WP, WB, and for PAT UC-
-// (SDM Vol. 3A Tables 12-8, 12-10).
-bool valid_pat(std::uint64_t value) {
-    for (unsigned i = 0; i < 8; ++i) {
-        const auto type = static_cast<std::uint8_t>(value >> (8 * i));
-        if (type == 2 || type == 3 || type > 7) {
-            return false;
-        }
-    }
-    return true;
-}
-
+// MTRRdefType: a memory type MTRRs accept (UC, WC, WT, WP, WB: not UC-)
+// in bits 7:0 and the enable bit 11; FE (bit 10) needs fixed ranges,
+// which MTRRCAP shows none of (SDM Vol. 3A 13.11.2.1).
 bool valid_mtrr_def_type(std::uint64_t value) {
-    const std::uint64_t type = value & 0xff;
-    const bool type_ok = type == 0 || type == 1 || type == 4 || type == 5 || type == 6;
-    // Only bits 7:0 (type) and 11 (enable); FE (bit 10) needs fixed ranges.
+    using x86::MemoryType;
+    const auto type = static_cast<MemoryType>(value & 0xff);
+    const bool type_ok = type == MemoryType::uc || type == MemoryType::wc || type == MemoryType::wt ||
+                         type == MemoryType::wp || type == MemoryType::wb;
     return type_ok && (value & ~std::uint64_t{0x8ff}) == 0;
 }
 
@@ -61,7 +53,7 @@ Status write_efer(const MsrContext& ctx, Vcpu& vcpu, std::uint64_t value) {
 }
 
 Status store_canonical(MsrState& msrs, std::uint64_t& slot, std::uint64_t value) {
-    if (!canonical(value)) {
+    if (!x86::canonical(value)) {
         return Status::invalid_argument;
     }
     slot = value;
@@ -159,7 +151,7 @@ Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::ui
         case Msr::sysenter_eip:
             return store_canonical(m, m.sysenter_eip, value);
         case Msr::pat:
-            if (!valid_pat(value)) {
+            if (!x86::pat::valid(value)) {
                 return Status::invalid_argument;
             }
             m.pat = value;
@@ -190,7 +182,7 @@ Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::ui
             return Status::ok;
         case Msr::fs_base:
         case Msr::gs_base:
-            if (!canonical(value)) {
+            if (!x86::canonical(value)) {
                 return Status::invalid_argument;
             }
             if (static_cast<Msr>(index) == Msr::fs_base) {

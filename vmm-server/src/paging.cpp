@@ -5,9 +5,6 @@ namespace septum::vmm {
 
 namespace {
 
-constexpr std::uint64_t address_bits = 0x000ffffffffff000;  // bits 51:12 of an entry
-constexpr std::uint64_t nx = std::uint64_t{1} << 63;
-
 struct Walk {
     const GuestMemory& memory;
     const Vcpu& vcpu;
@@ -31,7 +28,7 @@ struct Walk {
     void accumulate(std::uint64_t e, bool wide) {
         writable = writable && (e & x86::pte::write) != 0;
         user = user && (e & x86::pte::user) != 0;
-        executable = executable && !(wide && (e & nx) != 0);
+        executable = executable && !(wide && (e & x86::pte::nx) != 0);
     }
 
     // The page-fault error code for this access (SDM 4.7).
@@ -91,7 +88,7 @@ Translation walk_32bit(Walk& w, std::uint64_t cr3) {
 
 // PAE and 4-level paging share their lower levels; `levels` is 3 or 4.
 Translation walk_wide(Walk& w, std::uint64_t cr3, unsigned levels) {
-    std::uint64_t table = levels == 4 ? cr3 & address_bits : cr3 & 0xffffffe0;
+    std::uint64_t table = levels == 4 ? cr3 & x86::pte::address : cr3 & 0xffffffe0;
     for (unsigned level = levels; level >= 1; --level) {
         const unsigned shift = 12 + 9 * (level - 1);
         const std::uint64_t index = levels == 3 && level == 3 ? (w.linear >> 30) & 3 : (w.linear >> shift) & 0x1ff;
@@ -109,9 +106,9 @@ Translation walk_wide(Walk& w, std::uint64_t cr3, unsigned levels) {
         const bool large_allowed = level == 2 || (level == 3 && levels == 4);
         if (level == 1 || (large_allowed && (e & x86::pte::large) != 0)) {
             const std::uint64_t offset_mask = (std::uint64_t{1} << shift) - 1;
-            return w.finish((e & address_bits & ~offset_mask) | (w.linear & offset_mask));
+            return w.finish((e & x86::pte::address & ~offset_mask) | (w.linear & offset_mask));
         }
-        table = e & address_bits;
+        table = e & x86::pte::address;
     }
     return w.not_present();  // not reached: level 1 always finishes
 }

@@ -76,14 +76,14 @@ void Vcpu::advance(std::uint32_t length) {
     }
 }
 
-bool Vcpu::event_pending() const { return (page_.state.inject_info & x86::event_info::valid) != 0; }
+bool Vcpu::event_pending() const { return x86::EventInfo{page_.state.inject_info}.valid(); }
 
 void Vcpu::inject(x86::EventType type, std::uint8_t vec) {
     if (event_pending()) {
         return;
     }
     abi::VcpuState& s = edit(abi::vcpu_state::injection);
-    s.inject_info = x86::event_info::valid | (static_cast<std::uint32_t>(type) << x86::event_info::type_shift) | vec;
+    s.inject_info = x86::EventInfo::make(type, vec).raw;
     s.inject_error = 0;
     // Software events need the length of the instruction that raised them
     // (SDM Vol. 3C 25.8.3); others ignore it.
@@ -101,7 +101,7 @@ void Vcpu::inject(x86::EventType type, std::uint8_t vec, std::uint32_t error_cod
     // stops the guest).
     if (fetch(abi::vcpu_state::control) && (page_.state.cr0 & x86::cr0::pe) != 0) {
         abi::VcpuState& s = edit(abi::vcpu_state::injection);
-        s.inject_info |= x86::event_info::error_code;
+        s.inject_info |= x86::EventInfo::error_code_bit;
         s.inject_error = error_code;
     }
 }
@@ -117,8 +117,9 @@ void Vcpu::inject_page_fault(std::uint64_t linear, std::uint32_t error_code) {
 bool Vcpu::interruptible() const {
     const abi::VcpuState& s = page_.state;
     const std::uint32_t blocking = x86::interruptibility::sti | x86::interruptibility::mov_ss;
+    const auto activity = static_cast<x86::Activity>(s.activity);
     return (s.rflags & x86::rflags::if_) != 0 && (s.interruptibility & blocking) == 0 && !event_pending() &&
-           s.activity != x86::activity::shutdown && s.activity != x86::activity::wait_for_sipi;
+           activity != x86::Activity::shutdown && activity != x86::Activity::wait_for_sipi;
 }
 
 }  // namespace septum::vmm

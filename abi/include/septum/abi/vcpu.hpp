@@ -70,10 +70,10 @@ struct VcpuState {
     std::uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
     Segment cs, ds, es, fs, gs, ss, tr, ldtr;
     DescriptorTable gdtr, idtr;
-    std::uint32_t interruptibility;  // SDM Vol. 3 Table 24-3
-    std::uint32_t activity;          // 0 active, 1 HLT, 2 shutdown, 3 wait-for-SIPI
-    // Injection at the next entry (SDM Vol. 3 24.8.3): interruption
-    // information (bit 31 valid), error code, instruction length.
+    std::uint32_t interruptibility;  // x86::interruptibility bits
+    std::uint32_t activity;          // an x86::Activity
+    // Injection at the next entry: interruption information (an
+    // x86::EventInfo), error code, instruction length.
     std::uint32_t inject_info;
     std::uint32_t inject_error;
     std::uint32_t inject_length;
@@ -83,13 +83,13 @@ struct VcpuState {
 
 // What the last exit reported (SDM Vol. 3 24.9), written by every run.
 struct ExitInfo {
-    std::uint32_t reason;  // basic exit reason (VmxExit) in bits 15:0; bit 31: VM-entry failure
+    std::uint32_t reason;  // an ExitReason (vmx_exit.hpp), or exit_reason_signal
     std::uint32_t instruction_length;
     std::uint64_t qualification;
     std::uint32_t instruction_info;
-    std::uint32_t interruption_info;  // exit interruption information
+    std::uint32_t interruption_info;  // exit interruption information (an x86::EventInfo)
     std::uint32_t interruption_error;
-    std::uint32_t idt_vectoring_info;
+    std::uint32_t idt_vectoring_info;  // an x86::EventInfo
     std::uint32_t idt_vectoring_error;
     std::uint32_t interruptibility;
     std::uint64_t guest_physical;

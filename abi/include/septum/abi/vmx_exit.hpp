@@ -1,5 +1,6 @@
 // VM-exit basic reasons (Intel SDM Vol. 3, Appendix C "VMX Basic Exit
-// Reasons"), defined once for the kernel, the VMM server, tests and fuzzers.
+// Reasons") and the exit-reason field that carries them, defined once for
+// the kernel, the VMM server, tests and fuzzers.
 #pragma once
 
 #include <cstdint>
@@ -85,6 +86,25 @@ enum class VmxExit : std::uint16_t {
 // The highest basic exit reason the table knows; any other value is an
 // unknown exit, which a VMM must still handle (never ignore).
 inline constexpr std::uint16_t max_known_vmx_exit = 69;
+
+// The exit-reason field (SDM Vol. 3C 25.9.1, Table 25-18): the basic
+// reason in bits 15:0; bit 31 set when VM entry failed, which reports
+// one of the entry_* reasons.
+struct ExitReason {
+    static constexpr std::uint32_t basic_mask = 0xffff;
+    static constexpr std::uint32_t entry_failure_bit = 1u << 31;
+
+    std::uint32_t raw;
+
+    static constexpr ExitReason entry_failure(VmxExit basic) {
+        return ExitReason{entry_failure_bit | static_cast<std::uint32_t>(basic)};
+    }
+
+    // The basic reason: a VmxExit, or a number the table does not know yet.
+    [[nodiscard]] constexpr std::uint16_t basic() const { return static_cast<std::uint16_t>(raw & basic_mask); }
+    [[nodiscard]] constexpr bool is(VmxExit e) const { return basic() == static_cast<std::uint16_t>(e); }
+    [[nodiscard]] constexpr bool entry_failed() const { return (raw & entry_failure_bit) != 0; }
+};
 
 // The description of a basic exit reason, or nullptr for an unknown one.
 constexpr const char* vmx_exit_name(std::uint32_t reason) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <septum/abi/vcpu.hpp>
+#include <septum/abi/x86.hpp>
 #include <septum/caps/status.hpp>
 
 #include <cstdint>
@@ -19,7 +20,7 @@ class CpuidPolicy;
 // hardware through abi::VcpuState::msrs (hardware_msrs) whenever `changed`
 // says the hardware copy is stale. MTRR_DEF_TYPE stays here only.
 struct MsrState {
-    std::uint64_t pat = 0x0007040600070406;  // power-on value (SDM Vol. 3A 13.12.4)
+    std::uint64_t pat = abi::x86::pat::power_on;
     std::uint64_t sysenter_cs = 0;
     std::uint64_t sysenter_esp = 0;
     std::uint64_t sysenter_eip = 0;
@@ -62,11 +63,5 @@ abi::GuestMsrs hardware_msrs(const MsrState& m);
 // Takes in what the guest changed without an exit: SWAPGS exchanges GS's
 // base and KERNEL_GS_BASE, so the stored value is the current one.
 void take_hardware_msrs(MsrState& m, const abi::GuestMsrs& stored);
-
-// Whether `address` is canonical for 48-bit linear addresses (SDM Vol. 1 3.3.7.1).
-constexpr bool canonical(std::uint64_t address) {
-    const std::uint64_t top = address >> 47;
-    return top == 0 || top == 0x1ffff;
-}
 
 }  // namespace septum::vmm

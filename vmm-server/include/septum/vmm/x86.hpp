@@ -15,8 +15,14 @@ namespace cr4 = abi::x86::cr4;
 namespace efer = abi::x86::efer;
 namespace rflags = abi::x86::rflags;
 namespace xcr0 = abi::x86::xcr0;
-namespace event_info = abi::x86::event_info;
+namespace interruptibility = abi::x86::interruptibility;
+namespace pat = abi::x86::pat;
+namespace pte = abi::x86::pte;
+using abi::x86::Activity;
+using abi::x86::canonical;
+using abi::x86::EventInfo;
 using abi::x86::EventType;
+using abi::x86::MemoryType;
 using abi::x86::Vector;
 
 // Segment access rights in the VMCS format (SDM Vol. 3C 25.4.1, Table 25-2).
@@ -32,33 +38,9 @@ inline constexpr std::uint32_t unusable = 1u << 16;
 inline constexpr std::uint32_t dpl_shift = 5;
 }  // namespace access
 
-// Guest interruptibility state (SDM Vol. 3C 25.4.2, Table 25-3).
-namespace interruptibility {
-inline constexpr std::uint32_t sti = 1u << 0;
-inline constexpr std::uint32_t mov_ss = 1u << 1;
-inline constexpr std::uint32_t smi = 1u << 2;
-inline constexpr std::uint32_t nmi = 1u << 3;
-}  // namespace interruptibility
-
-// Guest activity state (SDM Vol. 3C 25.4.2).
-namespace activity {
-inline constexpr std::uint32_t active = 0;
-inline constexpr std::uint32_t hlt = 1;
-inline constexpr std::uint32_t shutdown = 2;
-inline constexpr std::uint32_t wait_for_sipi = 3;
-}  // namespace activity
-
 // MSR numbers (abi/msr.hpp, shared with the kernel); the allow list is
 // msr.cpp's.
 using Msr = abi::Msr;
-
-// Page-table entry bits (SDM 4.5, Tables 4-15..4-20).
-namespace pte {
-inline constexpr std::uint64_t present = 1u << 0;
-inline constexpr std::uint64_t write = 1u << 1;
-inline constexpr std::uint64_t user = 1u << 2;
-inline constexpr std::uint64_t large = 1u << 7;
-}  // namespace pte
 
 // Page-fault error code (SDM 4.7, Figure 4-12).
 namespace pf_error {
