@@ -52,147 +52,163 @@ Status write_efer(const MsrContext& ctx, Vcpu& vcpu, std::uint64_t value) {
     return Status::ok;
 }
 
-Status store_canonical(MsrState& msrs, std::uint64_t& slot, std::uint64_t value) {
-    if (!x86::canonical(value)) {
-        return Status::invalid_argument;
+// Where a guest's MSR lives.
+enum class Place : std::uint8_t {
+    host_only,  // the host's VT-x and its limits: never a guest's, #GP both ways
+    clock,      // the TSC: the clock's
+    constant,   // a value this VMM shows
+    kept,       // a field of MsrState
+    efer,       // the VCPU's EFER
+    fs_base,    // the segment state's FS base
+    gs_base,    // the segment state's GS base
+};
+
+// What a WRMSR of it must satisfy (SDM Vol. 4, Table 2-2).
+enum class Check : std::uint8_t {
+    read_only,   // none: #GP
+    same_value,  // the value it has, which is harmless to rewrite
+    any,
+    low32,  // bits 63:32 reserved
+    canonical,
+    pat,
+    mtrr_def_type,
+    efer,  // write_efer's checks
+};
+
+struct Rule {
+    Place place;
+    Check check;
+    std::uint64_t MsrState::*field = nullptr;  // Place::kept
+    std::uint64_t constant = 0;                // Place::constant
+    bool hardware = false;                     // the CPU uses it without an exit: a write makes MsrState::changed
+};
+
+constexpr Rule constant(std::uint64_t value, Check check) { return Rule{Place::constant, check, nullptr, value}; }
+constexpr Rule kept(std::uint64_t MsrState::*field, Check check) { return Rule{Place::kept, check, field, 0, true}; }
+
+// The one decision per MSR for RDMSR and WRMSR both: exhaustive on
+// purpose, so that a new abi::Msr cannot compile without one.
+constexpr Rule rule(Msr msr) {
+    switch (msr) {
+        case Msr::feature_control:
+        case Msr::vmx_basic:
+        case Msr::vmx_pinbased_ctls:
+        case Msr::vmx_procbased_ctls:
+        case Msr::vmx_exit_ctls:
+        case Msr::vmx_entry_ctls:
+        case Msr::vmx_misc:
+        case Msr::vmx_cr0_fixed0:
+        case Msr::vmx_cr0_fixed1:
+        case Msr::vmx_cr4_fixed0:
+        case Msr::vmx_cr4_fixed1:
+        case Msr::vmx_procbased_ctls2:
+            return Rule{Place::host_only, Check::read_only};
+        case Msr::tsc:  // the host's: read-only here
+            return Rule{Place::clock, Check::read_only};
+        case Msr::apic_base:
+            return constant(apic_base_value, Check::same_value);
+        case Msr::mtrr_cap:
+            return constant(mtrr_cap_value, Check::read_only);
+        case Msr::misc_enable:
+            return constant(misc_enable_value, Check::read_only);
+        case Msr::sysenter_cs:  // a selector in bits 15:0
+            return kept(&MsrState::sysenter_cs, Check::low32);
+        case Msr::sysenter_esp:
+            return kept(&MsrState::sysenter_esp, Check::canonical);
+        case Msr::sysenter_eip:
+            return kept(&MsrState::sysenter_eip, Check::canonical);
+        case Msr::pat:
+            return kept(&MsrState::pat, Check::pat);
+        case Msr::mtrr_def_type:  // the VMM's alone: the CPU never sees it
+            return Rule{Place::kept, Check::mtrr_def_type, &MsrState::mtrr_def_type};
+        case Msr::efer:
+            return Rule{Place::efer, Check::efer};
+        case Msr::star:
+            return kept(&MsrState::star, Check::any);
+        case Msr::lstar:
+            return kept(&MsrState::lstar, Check::canonical);
+        case Msr::cstar:
+            return kept(&MsrState::cstar, Check::canonical);
+        case Msr::sfmask:
+            return kept(&MsrState::sfmask, Check::low32);
+        case Msr::fs_base:
+            return Rule{Place::fs_base, Check::canonical};
+        case Msr::gs_base:
+            return Rule{Place::gs_base, Check::canonical};
+        case Msr::kernel_gs_base:
+            return kept(&MsrState::kernel_gs_base, Check::canonical);
     }
-    slot = value;
-    msrs.changed = true;
-    return Status::ok;
+    return Rule{Place::host_only, Check::read_only};  // outside the list
+}
+
+bool allowed(const Rule& r, std::uint64_t value) {
+    switch (r.check) {
+        case Check::read_only:
+            return false;
+        case Check::same_value:
+            return value == r.constant;
+        case Check::any:
+        case Check::efer:
+            return true;
+        case Check::low32:
+            return (value >> 32) == 0;
+        case Check::canonical:
+            return x86::canonical(value);
+        case Check::pat:
+            return x86::pat::valid(value);
+        case Check::mtrr_def_type:
+            return valid_mtrr_def_type(value);
+    }
+    return false;
 }
 
 }  // namespace
 
 Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uint32_t index) {
-    const MsrState& m = ctx.msrs;
+    const Rule r = rule(static_cast<Msr>(index));
     const abi::VcpuState& s = vcpu.state();
-    switch (static_cast<Msr>(index)) {
-        case Msr::feature_control:  // the host's VT-x and its limits: never a guest's
-        case Msr::vmx_basic:
-        case Msr::vmx_pinbased_ctls:
-        case Msr::vmx_procbased_ctls:
-        case Msr::vmx_exit_ctls:
-        case Msr::vmx_entry_ctls:
-        case Msr::vmx_misc:
-        case Msr::vmx_cr0_fixed0:
-        case Msr::vmx_cr0_fixed1:
-        case Msr::vmx_cr4_fixed0:
-        case Msr::vmx_cr4_fixed1:
-        case Msr::vmx_procbased_ctls2:
+    switch (r.place) {
+        case Place::host_only:
             return Status::invalid_argument;
-        case Msr::tsc:
+        case Place::clock:
             return ctx.clock.tsc();
-        case Msr::apic_base:
-            return apic_base_value;
-        case Msr::mtrr_cap:
-            return mtrr_cap_value;
-        case Msr::misc_enable:
-            return misc_enable_value;
-        case Msr::sysenter_cs:
-            return m.sysenter_cs;
-        case Msr::sysenter_esp:
-            return m.sysenter_esp;
-        case Msr::sysenter_eip:
-            return m.sysenter_eip;
-        case Msr::pat:
-            return m.pat;
-        case Msr::mtrr_def_type:
-            return m.mtrr_def_type;
-        case Msr::efer:
+        case Place::constant:
+            return r.constant;
+        case Place::kept:
+            return ctx.msrs.*r.field;
+        case Place::efer:
             return s.efer;
-        case Msr::star:
-            return m.star;
-        case Msr::lstar:
-            return m.lstar;
-        case Msr::cstar:
-            return m.cstar;
-        case Msr::sfmask:
-            return m.sfmask;
-        case Msr::fs_base:
+        case Place::fs_base:
             return s.fs.base;
-        case Msr::gs_base:
+        case Place::gs_base:
             return s.gs.base;
-        case Msr::kernel_gs_base:
-            return m.kernel_gs_base;
     }
     return Status::invalid_argument;
 }
 
 Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::uint64_t value) {
-    MsrState& m = ctx.msrs;
-    switch (static_cast<Msr>(index)) {
-        case Msr::feature_control:  // the host's VT-x and its limits: never a guest's
-        case Msr::vmx_basic:
-        case Msr::vmx_pinbased_ctls:
-        case Msr::vmx_procbased_ctls:
-        case Msr::vmx_exit_ctls:
-        case Msr::vmx_entry_ctls:
-        case Msr::vmx_misc:
-        case Msr::vmx_cr0_fixed0:
-        case Msr::vmx_cr0_fixed1:
-        case Msr::vmx_cr4_fixed0:
-        case Msr::vmx_cr4_fixed1:
-        case Msr::vmx_procbased_ctls2:
-        case Msr::tsc:  // read-only here: the TSC is the host's
-        case Msr::mtrr_cap:
-        case Msr::misc_enable:
+    const Rule r = rule(static_cast<Msr>(index));
+    if (!allowed(r, value)) {
+        return Status::invalid_argument;
+    }
+    switch (r.place) {
+        case Place::host_only:  // read-only: refused above
+        case Place::clock:
             return Status::invalid_argument;
-        case Msr::apic_base:  // read-only; rewriting the same value is harmless
-            return value == apic_base_value ? Status::ok : Status::invalid_argument;
-        case Msr::sysenter_cs:
-            if ((value >> 32) != 0) {  // a selector in bits 15:0; bits 63:32 reserved
-                return Status::invalid_argument;
-            }
-            m.sysenter_cs = value;
-            m.changed = true;
+        case Place::constant:  // only the value it has passed the check
             return Status::ok;
-        case Msr::sysenter_esp:
-            return store_canonical(m, m.sysenter_esp, value);
-        case Msr::sysenter_eip:
-            return store_canonical(m, m.sysenter_eip, value);
-        case Msr::pat:
-            if (!x86::pat::valid(value)) {
-                return Status::invalid_argument;
-            }
-            m.pat = value;
-            m.changed = true;
+        case Place::kept:
+            ctx.msrs.*r.field = value;
+            ctx.msrs.changed = ctx.msrs.changed || r.hardware;
             return Status::ok;
-        case Msr::mtrr_def_type:
-            if (!valid_mtrr_def_type(value)) {
-                return Status::invalid_argument;
-            }
-            m.mtrr_def_type = value;
-            return Status::ok;
-        case Msr::efer:
+        case Place::efer:
             return write_efer(ctx, vcpu, value);
-        case Msr::star:
-            m.star = value;
-            m.changed = true;
+        case Place::fs_base:
+            vcpu.edit(abi::vcpu_state::segments).fs.base = value;
             return Status::ok;
-        case Msr::lstar:
-            return store_canonical(m, m.lstar, value);
-        case Msr::cstar:
-            return store_canonical(m, m.cstar, value);
-        case Msr::sfmask:
-            if ((value >> 32) != 0) {  // bits 63:32 reserved
-                return Status::invalid_argument;
-            }
-            m.sfmask = value;
-            m.changed = true;
+        case Place::gs_base:
+            vcpu.edit(abi::vcpu_state::segments).gs.base = value;
             return Status::ok;
-        case Msr::fs_base:
-        case Msr::gs_base:
-            if (!x86::canonical(value)) {
-                return Status::invalid_argument;
-            }
-            if (static_cast<Msr>(index) == Msr::fs_base) {
-                vcpu.edit(abi::vcpu_state::segments).fs.base = value;
-            } else {
-                vcpu.edit(abi::vcpu_state::segments).gs.base = value;
-            }
-            return Status::ok;
-        case Msr::kernel_gs_base:
-            return store_canonical(m, m.kernel_gs_base, value);
     }
     return Status::invalid_argument;
 }
