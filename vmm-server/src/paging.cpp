@@ -130,9 +130,14 @@ Translation translate(const GuestMemory& memory, const Vcpu& vcpu, std::uint64_t
     return walk_32bit(w, s.cr3);
 }
 
-std::size_t read_linear(const GuestMemory& memory, const Vcpu& vcpu, std::uint64_t linear, void* out,
-                        std::size_t length, Access access, Translation& fault) {
-    auto* to = static_cast<std::uint8_t*>(out);
+namespace {
+
+// Moves `length` bytes at `linear` a page at a time: `move(gpa, done,
+// chunk)` reads or writes the guest-physical side. Stops at the first
+// translation fault or memory error, which `fault` reports.
+template <typename Move>
+std::size_t move_linear(const GuestMemory& memory, const Vcpu& vcpu, std::uint64_t linear, std::size_t length,
+                        Access access, Translation& fault, Move move) {
     std::size_t done = 0;
     fault = {Status::ok, 0, 0};
     while (done < length) {
@@ -145,7 +150,7 @@ std::size_t read_linear(const GuestMemory& memory, const Vcpu& vcpu, std::uint64
         }
         const std::uint64_t in_page = x86::page_size - (at & (x86::page_size - 1));
         const std::size_t chunk = length - done < in_page ? length - done : static_cast<std::size_t>(in_page);
-        if (Status st = memory.read(t.gpa, to + done, chunk); st != Status::ok) {
+        if (Status st = move(t.gpa, done, chunk); st != Status::ok) {
             fault = {st, t.gpa, 0};
             return done;
         }
@@ -154,28 +159,22 @@ std::size_t read_linear(const GuestMemory& memory, const Vcpu& vcpu, std::uint64
     return done;
 }
 
+}  // namespace
+
+std::size_t read_linear(const GuestMemory& memory, const Vcpu& vcpu, std::uint64_t linear, void* out,
+                        std::size_t length, Access access, Translation& fault) {
+    auto* to = static_cast<std::uint8_t*>(out);
+    return move_linear(
+        memory, vcpu, linear, length, access, fault,
+        [&](std::uint64_t gpa, std::size_t done, std::size_t chunk) { return memory.read(gpa, to + done, chunk); });
+}
+
 std::size_t write_linear(GuestMemory& memory, const Vcpu& vcpu, std::uint64_t linear, const void* in,
                          std::size_t length, Translation& fault) {
     const auto* from = static_cast<const std::uint8_t*>(in);
-    std::size_t done = 0;
-    fault = {Status::ok, 0, 0};
-    while (done < length) {
-        const std::uint64_t at = (linear + done) & linear_mask(vcpu);
-        const Translation t = translate(memory, vcpu, at, Access::write);
-        if (t.status != Status::ok) {
-            fault = t;
-            fault.gpa = at;
-            return done;
-        }
-        const std::uint64_t in_page = x86::page_size - (at & (x86::page_size - 1));
-        const std::size_t chunk = length - done < in_page ? length - done : static_cast<std::size_t>(in_page);
-        if (Status st = memory.write(t.gpa, from + done, chunk); st != Status::ok) {
-            fault = {st, t.gpa, 0};
-            return done;
-        }
-        done += chunk;
-    }
-    return done;
+    return move_linear(
+        memory, vcpu, linear, length, Access::write, fault,
+        [&](std::uint64_t gpa, std::size_t done, std::size_t chunk) { return memory.write(gpa, from + done, chunk); });
 }
 
 std::uint64_t segment_base(const Vcpu& vcpu, unsigned sreg) {
