@@ -39,7 +39,10 @@ constexpr std::uint32_t leaf7_ebx_smap = bit(20);
 // Leaf 0x80000001 (Tables 3-8): ECX LAHF/SAHF, LZCNT, PREFETCHW; EDX
 // SYSCALL, NX, 1-GByte pages, long mode. Hidden: RDTSCP (27).
 constexpr std::uint32_t ext1_ecx_allowed = bit(0) | bit(5) | bit(8);
-constexpr std::uint32_t ext1_edx_allowed = bit(11) | bit(20) | bit(26) | bit(29);
+constexpr std::uint32_t ext1_edx_syscall = bit(11);
+constexpr std::uint32_t ext1_edx_nx = bit(20);
+constexpr std::uint32_t ext1_edx_long_mode = bit(29);
+constexpr std::uint32_t ext1_edx_allowed = ext1_edx_syscall | ext1_edx_nx | bit(26) | ext1_edx_long_mode;
 
 // XSAVE area for x87 and SSE: the 512-byte legacy region and the 64-byte
 // header (SDM Vol. 1 13.4).
@@ -130,6 +133,9 @@ void CpuidPolicy::add_extended(const HostCpuid& host) {
         switch (leaf) {
             case 0x80000001:
                 r = {r.eax, 0, r.ecx & ext1_ecx_allowed, r.edx & ext1_edx_allowed};
+                supported_efer_ = ((r.edx & ext1_edx_syscall) != 0 ? x86::efer::sce : 0) |
+                                  ((r.edx & ext1_edx_nx) != 0 ? x86::efer::nxe : 0) |
+                                  ((r.edx & ext1_edx_long_mode) != 0 ? x86::efer::lme : 0);
                 break;
             case 0x80000007:  // power management, invariant TSC: not promised
                 r = {0, 0, 0, 0};

@@ -18,8 +18,6 @@ constexpr std::uint64_t misc_enable_value = (1u << 0) | (1u << 11) | (1u << 12);
 // MTRRdefType is the only MTRR (SDM Vol. 3A 13.11.2.1).
 constexpr std::uint64_t mtrr_cap_value = 0;
 
-constexpr std::uint64_t efer_writable = x86::efer::sce | x86::efer::lme | x86::efer::nxe;
-
 // MTRRdefType: a memory type MTRRs accept (UC, WC, WT, WP, WB: not UC-)
 // in bits 7:0 and the enable bit 11; FE (bit 10) needs fixed ranges,
 // which MTRRCAP shows none of (SDM Vol. 3A 13.11.2.1).
@@ -32,14 +30,9 @@ bool valid_mtrr_def_type(std::uint64_t value) {
 }
 
 Status write_efer(const MsrContext& ctx, Vcpu& vcpu, std::uint64_t value) {
-    const CpuidRegs ext = ctx.cpuid.query(0x80000001, 0, 0);
-    std::uint64_t supported = 0;
-    supported |= (ext.edx & (1u << 11)) != 0 ? x86::efer::sce : 0;
-    supported |= (ext.edx & (1u << 20)) != 0 ? x86::efer::nxe : 0;
-    supported |= (ext.edx & (1u << 29)) != 0 ? x86::efer::lme : 0;
     // LMA is the processor's, not the guest's: a written LMA is ignored.
     value &= ~x86::efer::lma;
-    if ((value & ~(efer_writable & supported)) != 0) {
+    if ((value & ~ctx.cpuid.supported_efer()) != 0) {
         return Status::invalid_argument;
     }
     const abi::VcpuState& s = vcpu.state();

@@ -42,6 +42,8 @@ public:
     // Derived limits the other handlers check against.
     [[nodiscard]] std::uint64_t supported_xcr0() const { return supported_xcr0_; }
     [[nodiscard]] std::uint64_t allowed_cr4() const { return allowed_cr4_; }
+    // The EFER bits a guest may set: SCE, NXE and LME as leaf 0x80000001 shows them.
+    [[nodiscard]] std::uint64_t supported_efer() const { return supported_efer_; }
     [[nodiscard]] unsigned physical_address_bits() const { return physical_address_bits_; }
 
 private:
@@ -63,6 +65,7 @@ private:
     std::uint32_t extended_max_ = 0;
     std::uint64_t supported_xcr0_ = 0;
     std::uint64_t allowed_cr4_ = 0;
+    std::uint64_t supported_efer_ = 0;
     unsigned physical_address_bits_ = 36;
 };
 
