@@ -130,7 +130,7 @@ bool vmm_reachable(Field f) {
            (e >= 0x6806 && e <= 0x6814);
 }
 
-constexpr std::uint64_t cr0_pe = 1, cr0_pg = std::uint64_t{1} << 31, cr4_vmxe = 1u << 13;
+constexpr std::uint64_t cr0_pe = abi::x86::cr0::pe, cr0_pg = abi::x86::cr0::pg, cr4_vmxe = abi::x86::cr4::vmxe;
 constexpr std::uint32_t entry_ia32e = vmcs::entry_ctl::ia32e_guest;
 constexpr std::uint32_t entry_loads = vmcs::entry_ctl::load_efer | vmcs::entry_ctl::load_pat;
 
@@ -159,7 +159,7 @@ void check_written_value(const vmx::EntryLimits& l, const abi::VcpuState& s, con
             }
             break;
         case Field::entry_controls: {
-            const std::uint64_t ia32e = (s.efer & (1u << 10)) != 0 ? entry_ia32e : 0;
+            const std::uint64_t ia32e = (s.efer & abi::x86::efer::lma) != 0 ? entry_ia32e : 0;
             if ((w.value & ~(std::uint64_t{l.entry_allowed0} | entry_ia32e | entry_loads)) != 0 ||
                 (w.value & (l.entry_allowed0 | entry_loads)) != (l.entry_allowed0 | entry_loads) ||
                 (w.value & entry_ia32e) != ia32e || (w.value & ~std::uint64_t{l.entry_allowed1}) != 0) {

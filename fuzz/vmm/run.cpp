@@ -40,7 +40,7 @@ bool during_delivery_possible(std::uint32_t reason) {
 
 abi::ExitInfo build_exit(Source& source, Machine& m, const Family& family) {
     abi::ExitInfo exit{};
-    exit.instruction_length = 1 + source.u8() % 15;
+    exit.instruction_length = 1 + source.u8() % abi::x86::max_instruction_length;
     const bool vectoring = source.one_in(16);
     if (vectoring) {
         exit.idt_vectoring_info = event_info(source, m);
@@ -58,8 +58,8 @@ abi::ExitInfo build_exit(Source& source, Machine& m, const Family& family) {
 void judge_recorded(Machine& m) {
     const abi::ExitInfo& e = m.page.exit;
     const std::uint64_t cr0 = m.page.state.cr0;
-    m.plausible = e.instruction_length <= 15 && enterable(m.page.state) && deliverable(e.idt_vectoring_info, cr0) &&
-                  deliverable(e.interruption_info, cr0) &&
+    m.plausible = e.instruction_length <= abi::x86::max_instruction_length && enterable(m.page.state) &&
+                  deliverable(e.idt_vectoring_info, cr0) && deliverable(e.interruption_info, cr0) &&
                   (!abi::x86::EventInfo{e.idt_vectoring_info}.valid() ||
                    during_delivery_possible(abi::ExitReason{e.reason}.basic()));
 }

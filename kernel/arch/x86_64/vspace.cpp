@@ -6,18 +6,15 @@
 #include <cpu.hpp>
 #include <layout.hpp>
 
+#include "septum/abi/x86.hpp"
+
 extern "C" std::uint64_t boot_pml4[512];
 
 namespace septum::arch::vspace {
 
 namespace {
 
-constexpr std::uint64_t pte_present = 1u << 0;
-constexpr std::uint64_t pte_write = 1u << 1;
-constexpr std::uint64_t pte_user = 1u << 2;
-constexpr std::uint64_t pte_large = 1u << 7;
-constexpr std::uint64_t pte_nx = std::uint64_t{1} << 63;
-constexpr std::uint64_t pte_addr = 0x000ffffffffff000;
+namespace pte = abi::x86::pte;
 constexpr unsigned kernel_half = 256;
 
 std::uint64_t* table(std::uint64_t phys) { return phys_to_virt<std::uint64_t>(phys); }
@@ -33,10 +30,10 @@ std::uint64_t* entry_at(std::uint64_t pml4_phys, std::uint64_t vaddr, unsigned l
     std::uint64_t* t = table(pml4_phys);
     for (unsigned l = 4; l > level; --l) {
         const std::uint64_t e = t[index_at(vaddr, l)];
-        if ((e & pte_present) == 0 || (e & pte_large) != 0) {
+        if ((e & pte::present) == 0 || (e & pte::large) != 0) {
             return nullptr;
         }
-        t = table(e & pte_addr);
+        t = table(e & pte::address);
         if (t == nullptr) {
             return nullptr;
         }
@@ -52,7 +49,7 @@ Result<std::uint64_t*> free_entry(std::uint64_t pml4_phys, std::uint64_t vaddr, 
     if (e == nullptr) {
         return Status::depth_mismatch;
     }
-    if ((*e & pte_present) != 0) {
+    if ((*e & pte::present) != 0) {
         return Status::slot_occupied;
     }
     return e;
@@ -87,14 +84,14 @@ Result<std::uint64_t*> free_frame_entry(std::uint64_t pml4_phys, std::uint64_t v
 
 void install_table(std::uint64_t* entry, std::uint64_t table_phys) {
     // Intermediate entries allow everything; the leaf decides.
-    *entry = table_phys | pte_present | pte_write | pte_user;
+    *entry = table_phys | pte::present | pte::write | pte::user;
 }
 
 void install_frame(std::uint64_t* entry, std::uint64_t frame_phys, bool large, FrameRights rights) {
-    std::uint64_t v = frame_phys | pte_present | pte_user;
-    v |= rights.write ? pte_write : 0;
-    v |= rights.execute ? 0 : pte_nx;
-    v |= large ? pte_large : 0;
+    std::uint64_t v = frame_phys | pte::present | pte::user;
+    v |= rights.write ? pte::write : 0;
+    v |= rights.execute ? 0 : pte::nx;
+    v |= large ? pte::large : 0;
     *entry = v;
 }
 
@@ -118,12 +115,12 @@ Status map_frame(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint64_t fra
 std::uint64_t translate(std::uint64_t pml4_phys, std::uint64_t vaddr) {
     for (unsigned level = 1; level <= 2; ++level) {
         const std::uint64_t* e = entry_at(pml4_phys, vaddr, level);
-        if (e == nullptr || (*e & pte_present) == 0) {
+        if (e == nullptr || (*e & pte::present) == 0) {
             continue;
         }
-        if (level == 1 || (*e & pte_large) != 0) {
+        if (level == 1 || (*e & pte::large) != 0) {
             const std::uint64_t page = std::uint64_t{1} << (12 + 9 * (level - 1));
-            return (*e & pte_addr & ~(page - 1)) | (vaddr & (page - 1));
+            return (*e & pte::address & ~(page - 1)) | (vaddr & (page - 1));
         }
     }
     return ~std::uint64_t{0};
@@ -134,11 +131,11 @@ void unmap(std::uint64_t pml4_phys, std::uint64_t vaddr, std::uint8_t entry_leve
         return;
     }
     std::uint64_t* e = entry_at(pml4_phys, vaddr, entry_level);
-    if (e == nullptr || (*e & pte_present) == 0 || (*e & pte_addr) != phys) {
+    if (e == nullptr || (*e & pte::present) == 0 || (*e & pte::address) != phys) {
         return;  // no longer mapped there: an upper level went first
     }
     *e = 0;
-    if ((read_cr3() & pte_addr) == pml4_phys) {
+    if ((read_cr3() & pte::address) == pml4_phys) {
         // A table entry may cover many pages: flush them all.
         if (entry_level == 1) {
             invlpg(reinterpret_cast<void*>(vaddr));

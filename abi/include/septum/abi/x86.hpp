@@ -70,6 +70,8 @@ inline constexpr std::uint64_t if_ = 1u << 9;
 inline constexpr std::uint64_t df = 1u << 10;
 inline constexpr std::uint64_t of = 1u << 11;
 inline constexpr std::uint64_t vm = 1u << 17;
+// Bits 3, 5, 15 and 63:22 are reserved: 0 (VM entry checks, Vol. 3C 27.3.1.4).
+inline constexpr std::uint64_t reserved = (1u << 3) | (1u << 5) | (1u << 15) | ~std::uint64_t{0x3fffff};
 }  // namespace rflags
 
 // XCR0 state components (SDM Vol. 1 13.3).
@@ -125,6 +127,9 @@ constexpr bool valid(std::uint64_t value) {
     return true;
 }
 }  // namespace pat
+
+// The longest an instruction can be (SDM Vol. 2A 2.3.11).
+inline constexpr unsigned max_instruction_length = 15;
 
 // Exception vectors (SDM 6.3.1, Table 6-1).
 enum class Vector : std::uint8_t {
@@ -207,16 +212,6 @@ struct EventInfo {
     // The same event as an entry field injects it: the reserved bits cleared.
     [[nodiscard]] constexpr EventInfo for_entry() const { return EventInfo{raw & ~entry_reserved}; }
 };
-
-// The kernel's names for EventInfo's bits, until its VT-x files move
-// (issue 13); then they go.
-namespace event_info {
-inline constexpr std::uint32_t valid = EventInfo::valid_bit;
-inline constexpr std::uint32_t error_code = EventInfo::error_code_bit;
-inline constexpr unsigned type_shift = EventInfo::type_shift;
-inline constexpr std::uint32_t type_mask = EventInfo::type_mask;
-inline constexpr std::uint32_t vector_mask = EventInfo::vector_mask;
-}  // namespace event_info
 
 // Guest interruptibility state (SDM Vol. 3C 25.4.2, Table 25-3).
 namespace interruptibility {

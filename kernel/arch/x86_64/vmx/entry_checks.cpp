@@ -8,17 +8,22 @@ namespace {
 
 constexpr std::uint64_t efer_lme = abi::x86::efer::lme;
 
-// The VM-entry interruption-information field (SDM Vol. 3 24.8.3).
-namespace inject {
-constexpr std::uint32_t valid = detail::inject_valid;
-constexpr std::uint32_t reserved = 0x7ffff000;  // bits 30:12
-constexpr std::uint32_t error_code = abi::x86::event_info::error_code;
-constexpr unsigned type_shift = abi::x86::event_info::type_shift;
-constexpr std::uint32_t type_reserved = 1, type_other = 7;
-constexpr auto type_nmi = static_cast<std::uint32_t>(abi::x86::EventType::nmi);
-constexpr auto type_hardware_exception = static_cast<std::uint32_t>(abi::x86::EventType::hardware_exception);
-constexpr unsigned max_length = 15;
-}  // namespace inject
+// What an entry may inject: type 1 is reserved, and type 7 (other event)
+// needs the monitor trap flag, which the kernel does not use (SDM Vol. 3C
+// 27.2.1.3).
+bool injectable(abi::x86::EventType type) {
+    using abi::x86::EventType;
+    switch (type) {
+        case EventType::external_interrupt:
+        case EventType::nmi:
+        case EventType::hardware_exception:
+        case EventType::software_interrupt:
+        case EventType::privileged_software_exception:
+        case EventType::software_exception:
+            return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -47,32 +52,35 @@ Status check_control(const abi::VcpuState& s, const EntryLimits& l) {
     return Status::ok;
 }
 
-// Event injection (SDM Vol. 3 26.2.1.3): a defined type, an NMI on vector
-// 2, a hardware exception below 32, an error code exactly for the
+// Event injection (SDM Vol. 3C 27.2.1.3): a defined type, an NMI on
+// vector 2, a hardware exception below 32, an error code exactly for the
 // exceptions that push one in protected mode, a length an instruction has.
 Status check_injection(const abi::VcpuState& s, bool protected_mode) {
-    const std::uint32_t info = s.inject_info;
-    if ((info & inject::valid) == 0) {
+    using abi::x86::EventType;
+    const abi::x86::EventInfo info{s.inject_info};
+    if (!info.valid()) {
         return Status::ok;
     }
-    const std::uint32_t type = (info >> inject::type_shift) & 7, vector = info & 0xff;
-    if ((info & inject::reserved) != 0 || s.inject_length > inject::max_length || type == inject::type_reserved ||
-        type == inject::type_other) {
+    const EventType type = info.type();
+    const std::uint8_t vector = info.vector();
+    if ((info.raw & abi::x86::EventInfo::entry_reserved) != 0 || s.inject_length > abi::x86::max_instruction_length ||
+        !injectable(type)) {
         return Status::invalid_argument;
     }
-    if ((type == inject::type_nmi && vector != 2) || (type == inject::type_hardware_exception && vector > 31)) {
+    if ((type == EventType::nmi && vector != static_cast<std::uint8_t>(abi::x86::Vector::nmi)) ||
+        (type == EventType::hardware_exception && vector > 31)) {
         return Status::invalid_argument;
     }
-    const bool pushes = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
-    const bool error_code_due = protected_mode && type == inject::type_hardware_exception && pushes;
-    return ((info & inject::error_code) != 0) == error_code_due ? Status::ok : Status::invalid_argument;
+    const bool error_code_due =
+        protected_mode && type == EventType::hardware_exception && abi::x86::pushes_error_code(vector);
+    return info.has_error_code() == error_code_due ? Status::ok : Status::invalid_argument;
 }
 
 // The MSRs as WRMSR would take them (SDM Vol. 4 Table 2-2) and VM entry
 // checks them (26.3.1.1, 26.4): SYSENTER_CS and SFMASK 32-bit, addresses
 // canonical, every PAT entry a defined memory type.
 Status check_msrs(const abi::GuestMsrs& m) {
-    const auto canonical = [](std::uint64_t a) { return (a >> 47) == 0 || (a >> 47) == 0x1ffff; };
+    using abi::x86::canonical;
     if ((m.sysenter_cs >> 32) != 0 || (m.sfmask >> 32) != 0) {
         return Status::invalid_argument;
     }
@@ -80,13 +88,7 @@ Status check_msrs(const abi::GuestMsrs& m) {
         !canonical(m.kernel_gs_base)) {
         return Status::invalid_argument;
     }
-    for (unsigned i = 0; i < 8; ++i) {
-        const std::uint64_t type = (m.pat >> (8 * i)) & 0xff;
-        if (type == 2 || type == 3 || type > 7) {
-            return Status::invalid_argument;
-        }
-    }
-    return Status::ok;
+    return abi::x86::pat::valid(m.pat) ? Status::ok : Status::invalid_argument;
 }
 
 Status check_rest(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode) {
@@ -94,7 +96,7 @@ Status check_rest(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits
         SEPTUM_TRY(check_control(s, limits));
     }
     if ((mask & abi::vcpu_state::interruptibility) != 0 &&
-        (s.activity > max_activity_state || (s.interruptibility & interruptibility_reserved) != 0)) {
+        (!abi::x86::defined_activity(s.activity) || (s.interruptibility & ~abi::x86::interruptibility::defined) != 0)) {
         return Status::invalid_argument;
     }
     if ((mask & abi::vcpu_state::injection) != 0) {

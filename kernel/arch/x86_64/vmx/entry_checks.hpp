@@ -51,11 +51,9 @@ constexpr bool adjust_control(std::uint32_t desired, std::uint32_t allowed0, std
 
 namespace detail {
 
-// RFLAGS: bit 1 is always 1; bits 3, 5, 15 and 22-63 are reserved (0).
+// RFLAGS: bit 1 is always 1; the reserved bits 0.
 inline constexpr std::uint64_t rflags_fixed1 = abi::x86::rflags::fixed1;
-inline constexpr std::uint64_t rflags_reserved = (1u << 3) | (1u << 5) | (1u << 15) | ~std::uint64_t{0x3fffff};
-inline constexpr std::uint32_t max_activity_state = 3;
-inline constexpr std::uint32_t interruptibility_reserved = ~std::uint32_t{0x1f};
+inline constexpr std::uint64_t rflags_reserved = abi::x86::rflags::reserved;
 
 // The checks of the rarer parts, out of line (entry_checks.cpp).
 Status check_control(const abi::VcpuState& s, const EntryLimits& l);
@@ -92,7 +90,6 @@ namespace detail {
 using vmcs::Field;
 
 inline constexpr std::uint64_t efer_lma = abi::x86::efer::lma;
-inline constexpr std::uint32_t inject_valid = abi::x86::event_info::valid;
 
 // The bits of CR0 the guest runs with that VMX fixes, less PE and PG,
 // which unrestricted guest lets be 0 (SDM Vol. 3 26.3.1.1).
@@ -187,7 +184,7 @@ bool write_segments(Vmcs& vmcs, const abi::VcpuState& s) {
 // bit of the entry interruption field (SDM Vol. 3 27.2.3).
 template <class Vmcs>
 bool write_injection(Vmcs& vmcs, const abi::VcpuState& s) {
-    if ((s.inject_info & inject_valid) == 0) {
+    if (!abi::x86::EventInfo{s.inject_info}.valid()) {
         return vmcs.write(Field::entry_interruption_info, 0);
     }
     return write_all(vmcs, {{Field::entry_interruption_info, s.inject_info},

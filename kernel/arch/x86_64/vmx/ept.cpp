@@ -4,12 +4,15 @@
 #include <cpu.hpp>
 #include <layout.hpp>
 
+#include "septum/abi/x86.hpp"
+
 namespace septum::arch::ept {
 
 namespace {
 
 constexpr std::uint64_t rwx = 0x7;
-constexpr std::uint64_t memory_type_wb = 6u << 3;
+// The memory type of a leaf entry, bits 5:3 (SDM Vol. 3C 29.3.2).
+constexpr std::uint64_t memory_type_wb = std::uint64_t{static_cast<std::uint8_t>(abi::x86::MemoryType::wb)} << 3;
 constexpr std::uint64_t large_page = 1u << 7;
 constexpr std::uint64_t addr_mask = 0x000ffffffffff000;
 

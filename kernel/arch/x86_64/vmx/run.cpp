@@ -24,13 +24,8 @@ namespace {
 
 vmx::Vcpu* running = nullptr;  // the VCPU in the guest, while one is
 
-// The exit-reason field (SDM Vol. 3 25.9.1): the basic reason in bits
-// 15:0, bit 31 set when the entry failed.
-constexpr std::uint32_t entry_failure = 1u << 31;
-constexpr std::uint32_t basic_reason_mask = 0xffff;
-
-std::uint32_t interruption_info() {
-    return static_cast<std::uint32_t>(vmcs::vmread(vmcs::Field::exit_interruption_info));
+abi::x86::EventInfo interruption() {
+    return abi::x86::EventInfo{static_cast<std::uint32_t>(vmcs::vmread(vmcs::Field::exit_interruption_info))};
 }
 
 }  // namespace
@@ -73,29 +68,24 @@ namespace {
 // VCPU's register area (entry.S).
 extern "C" [[noreturn]] void vmexit_dispatch(const arch::vmx::GuestGprs*) {
     using Kind = kernel::VcpuExit::Kind;
-    const auto reason = static_cast<std::uint32_t>(arch::vmcs::vmread(arch::vmcs::Field::exit_reason));
-    if ((reason & arch::virt::entry_failure) == 0) {
+    const abi::ExitReason reason{static_cast<std::uint32_t>(arch::vmcs::vmread(arch::vmcs::Field::exit_reason))};
+    if (!reason.entry_failed()) {
         arch::virt::running->launched = true;  // VMRESUME from now on
     }
     arch::virt::running = nullptr;
-    const auto basic = static_cast<std::uint16_t>(reason & arch::virt::basic_reason_mask);
-    if (basic == static_cast<std::uint16_t>(abi::VmxExit::external_interrupt)) {
+    const std::uint16_t basic = reason.basic();
+    if (reason.is(abi::VmxExit::external_interrupt)) {
         // Acknowledged at the exit: the vector is in the interruption
         // information, and the host's handler runs now.
-        const auto vector =
-            static_cast<std::uint8_t>(arch::virt::interruption_info() & abi::x86::event_info::vector_mask);
+        const std::uint8_t vector = arch::virt::interruption().vector();
         arch::run_handler(vector);
         exited({vector == arch::lapic::timer_vector ? Kind::timer_tick : Kind::host_interrupt, basic});
     }
-    if (basic == static_cast<std::uint16_t>(abi::VmxExit::preemption_timer)) {
+    if (reason.is(abi::VmxExit::preemption_timer)) {
         exited({Kind::time_slice, basic});
     }
-    if (basic == static_cast<std::uint16_t>(abi::VmxExit::exception_or_nmi)) {
-        using namespace abi::x86;
-        const std::uint32_t type = (arch::virt::interruption_info() >> event_info::type_shift) & event_info::type_mask;
-        if (type == static_cast<std::uint32_t>(EventType::nmi)) {
-            exited({Kind::nmi, basic});
-        }
+    if (reason.is(abi::VmxExit::exception_or_nmi) && arch::virt::interruption().type() == abi::x86::EventType::nmi) {
+        exited({Kind::nmi, basic});
     }
     exited({Kind::delivered, basic});
 }

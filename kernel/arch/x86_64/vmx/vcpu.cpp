@@ -39,9 +39,6 @@ public:
     [[nodiscard]] std::uint64_t read(Field field) const override { return vmread(field); }
 };
 
-// IA32_PAT at power-on (SDM Vol. 3A 13.12.4): a new guest starts with it.
-constexpr std::uint64_t power_on_pat = 0x0007040600070406;
-
 // This processor's limits, from the VMX capability MSRs, read once (at the
 // first VCPU's initialisation): they are constant, and reading six MSRs at
 // every run would be most of a short exit's cost.
@@ -156,7 +153,7 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                                     {Field::guest_sysenter_cs, 0},
                                     {Field::guest_sysenter_esp, 0},
                                     {Field::guest_sysenter_eip, 0},
-                                    {Field::guest_pat, power_on_pat},
+                                    {Field::guest_pat, abi::x86::pat::power_on},
                                     {Field::preemption_timer_value, preemption_quantum()}});
     if (!written || !write_constant_host_state(v) || !set_up_msr_areas(v)) {
         return Status::invalid_argument;

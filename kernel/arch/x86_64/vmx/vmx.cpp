@@ -11,12 +11,12 @@ namespace {
 constexpr std::uint32_t cpuid1_ecx_vmx = 1u << 5;
 
 // Allowed-1 settings are the high 32 bits of each control MSR (SDM A.3).
-constexpr std::uint64_t allowed1(unsigned bit) { return std::uint64_t{1} << (32 + bit); }
-constexpr std::uint64_t pin_preemption_timer = allowed1(6);
-constexpr std::uint64_t proc_secondary_controls = allowed1(31);
-constexpr std::uint64_t proc2_ept = allowed1(1);
-constexpr std::uint64_t proc2_vpid = allowed1(5);
-constexpr std::uint64_t proc2_unrestricted_guest = allowed1(7);
+constexpr std::uint64_t allowed1(std::uint32_t control) { return std::uint64_t{control} << 32; }
+constexpr std::uint64_t pin_preemption_timer = allowed1(vmcs::pin::preemption_timer);
+constexpr std::uint64_t proc_secondary_controls = allowed1(vmcs::proc::secondary_controls);
+constexpr std::uint64_t proc2_ept = allowed1(vmcs::proc2::enable_ept);
+constexpr std::uint64_t proc2_vpid = allowed1(vmcs::proc2::enable_vpid);
+constexpr std::uint64_t proc2_unrestricted_guest = allowed1(vmcs::proc2::unrestricted_guest);
 constexpr std::uint64_t basic_revision_mask = 0x7fffffff;
 
 alignas(4096) std::uint8_t vmxon_region[4096];

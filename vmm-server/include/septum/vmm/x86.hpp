@@ -22,6 +22,7 @@ using abi::x86::Activity;
 using abi::x86::canonical;
 using abi::x86::EventInfo;
 using abi::x86::EventType;
+using abi::x86::max_instruction_length;
 using abi::x86::MemoryType;
 using abi::x86::Vector;
 
@@ -52,6 +53,5 @@ inline constexpr std::uint32_t fetch = 1u << 4;
 }  // namespace pf_error
 
 inline constexpr std::uint64_t page_size = 4096;
-inline constexpr unsigned max_instruction_length = 15;  // SDM Vol. 2 2.3.11
 
 }  // namespace septum::vmm::x86
