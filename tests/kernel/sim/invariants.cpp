@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "physical.hpp"
+#include "septum/abi/x86.hpp"
 #include "septum/caps/mdb.hpp"
 #include "sim_system.hpp"
 #include "vspace.hpp"
@@ -107,7 +108,8 @@ using Leaf = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>;  // root, 
 // present entries (4 KiB and 2 MiB pages).
 void collect_leaves(std::uint64_t pml4, std::vector<Leaf>& out) {
     const auto* l4 = physical_pointer<const std::uint64_t>(pml4);
-    constexpr std::uint64_t present = 1, large = 0x80, addr = 0x000ffffffffff000;
+    constexpr std::uint64_t present = abi::x86::pte::present, large = abi::x86::pte::large,
+                            addr = abi::x86::pte::address;
     for (unsigned i4 = 0; i4 < 256; ++i4) {
         if ((l4[i4] & present) == 0) {
             continue;
