@@ -110,13 +110,13 @@ Kernel::Fast Kernel::fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t 
     // The two words are in registers (length <= 4 here): supply, want. The
     // caller's registers stay as they are until the run returns: a run the
     // kernel restarts after an exit it keeps executes this call again.
-    const Result<VcpuRun> run = decode_vcpu_run(caller.context.rdx, caller.context.r8);
-    if (!run.ok()) {
+    VcpuRun run{};
+    if (const Status s = decode_vcpu_run(caller.context.rdx, caller.context.r8, run); s != Status::ok) {
         set_message_info(caller, abi::MessageInfo{});  // as the general path's reply
-        set_status(caller, run.status());
+        set_status(caller, s);
         return Fast::handled;
     }
-    set_status(caller, vcpu_run(caller, slot.cap.object, run.value()));
+    set_status(caller, vcpu_run(caller, slot.cap.object, run));
     return Fast::handled;
 }
 

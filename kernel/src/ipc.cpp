@@ -43,10 +43,6 @@ void set_message_word(Tcb& t, unsigned i, std::uint64_t value) {
     }
 }
 
-void set_status(Tcb& t, Status status) { t.context.rax = static_cast<std::uint64_t>(status); }
-
-void set_message_info(Tcb& t, const abi::MessageInfo& info) { t.context.rsi = info.encode(); }
-
 void Kernel::transfer(Tcb& from, Tcb& to, std::uint64_t badge, bool can_grant) {
     if (from.fault_pending) {
         // A fault message: built from the TCB, not the faulting registers.

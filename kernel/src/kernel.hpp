@@ -127,8 +127,9 @@ extern Kernel kernel;
 // Message word i of a thread (registers, then its IPC buffer).
 std::uint64_t message_word(const Tcb& t, unsigned i);
 void set_message_word(Tcb& t, unsigned i, std::uint64_t value);
-// Result registers of a kernel entry.
-void set_status(Tcb& t, Status status);
-void set_message_info(Tcb& t, const abi::MessageInfo& info);
+// Result registers of a kernel entry (inline: every syscall and exit sets
+// them).
+inline void set_status(Tcb& t, Status status) { t.context.rax = static_cast<std::uint64_t>(status); }
+inline void set_message_info(Tcb& t, const abi::MessageInfo& info) { t.context.rsi = info.encode(); }
 
 }  // namespace septum::kernel

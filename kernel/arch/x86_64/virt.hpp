@@ -54,7 +54,11 @@ inline Status load(VcpuArch& v, const abi::VcpuState& s, std::uint64_t mask, boo
 // last exit saved). Never returns: an exit goes to kernel::vcpu_exited
 // (kept or delivered, as the backend sorts it: kernel::VcpuExit), an entry
 // the CPU refused to kernel::vcpu_entry_failed.
-[[noreturn]] void enter(VcpuArch& v, const abi::VcpuState* supplied);
+[[noreturn]] inline void enter(VcpuArch& v, const abi::VcpuState* supplied) {
+    // The state page's VcpuState starts with the registers in GuestGprs
+    // order (vmx/vcpu.cpp checks it), so supplied ones go in from there.
+    vmx::enter(v, supplied != nullptr ? reinterpret_cast<const vmx::GuestGprs*>(supplied) : &v.gprs);
+}
 
 // The guest state and the exit information of the last exit, by mask.
 inline void store(const VcpuArch& v, abi::VcpuState& s, std::uint64_t mask) { vmx::store(v, s, mask); }

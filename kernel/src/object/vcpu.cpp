@@ -16,12 +16,6 @@ namespace {
 
 using caps::ObjectKind;
 
-std::uint64_t running_vcpu = 0;  // the VCPU object in the guest, while one is
-
-abi::VcpuPage& state_page(const Vcpu& v) {
-    return *physical_pointer<abi::VcpuPage>(v.slots[Vcpu::state_page_slot].cap.object);
-}
-
 // --- configure -----------------------------------------------------------------
 
 struct Configure {
@@ -98,45 +92,37 @@ Status return_signal(Tcb& caller, Vcpu& v, Notification& n) {
     return Status::ok;
 }
 
-// Everything before entry that can fail. Nothing here changes the caller's
-// registers: a run restarted after a kept exit executes the same system
-// call again. A run restarted after a kernel-kept exit carries on from the
-// hardware's state and the registers the exit saved: the state page still
-// holds what was supplied before, which the guest has moved on from.
-Status prepare(Vcpu& v, const VcpuRun& run) {
-    if (!arch::virt::available() || v.slots[Vcpu::guest_memory_slot].empty() ||
-        v.slots[Vcpu::state_page_slot].empty()) {
-        return Status::invalid_argument;
-    }
-    SEPTUM_TRY(arch::virt::prepare(v.arch, v.slots[Vcpu::guest_memory_slot].cap.object));
-    return v.restart ? Status::ok : arch::virt::load(v.arch, state_page(v).state, run.supply, run.window);
-}
-
 }  // namespace
 
-Result<VcpuRun> decode_vcpu_run(std::uint64_t raw_supply, std::uint64_t raw_want) {
-    if ((raw_supply & ~(abi::vcpu_state::all | abi::run_interrupt_window)) != 0) {
-        return Status::invalid_argument;
-    }
-    return VcpuRun{raw_supply & abi::vcpu_state::all, raw_want & abi::vcpu_state::all,
-                   (raw_supply & abi::run_interrupt_window) != 0};
-}
-
-Status vcpu_run(Tcb& caller, std::uint64_t object, const VcpuRun& run) {
+// Everything before the entry that can fail is done first; nothing there
+// changes the caller's registers, so a run restarted after a kept exit
+// executes the same system call again. A restarted run carries on from the
+// hardware's state and the registers the exit saved: the state page still
+// holds what was supplied before, which the guest has moved on from.
+Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     Vcpu& v = vcpu_at(object);
     if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0 && arch::virt::available()) {
         return return_signal(caller, v, *n);
     }
-    if (const Status s = prepare(v, run); s != Status::ok) {
-        set_message_info(caller, abi::MessageInfo{});
-        return s;
+    Status s = Status::invalid_argument;
+    if (arch::virt::available() && !v.slots[Vcpu::guest_memory_slot].empty() &&
+        !v.slots[Vcpu::state_page_slot].empty()) {
+        abi::VcpuState& state = state_page(v).state;
+        s = arch::virt::prepare(v.arch, v.slots[Vcpu::guest_memory_slot].cap.object);
+        const bool restarted = v.restart;
+        if (s == Status::ok && !restarted) {
+            s = arch::virt::load(v.arch, state, run.parts(), run.window());
+        }
+        if (s == Status::ok) {
+            v.restart = false;
+            v.want_mask = run.want;
+            running_vcpu = object;
+            // Supplied registers go in straight from the state page.
+            arch::virt::enter(v.arch, !restarted && (run.parts() & abi::vcpu_state::gprs) != 0 ? &state : nullptr);
+        }
     }
-    const bool restarted = v.restart;
-    v.restart = false;
-    v.want_mask = run.want;
-    running_vcpu = object;
-    // Supplied registers go in straight from the state page.
-    arch::virt::enter(v.arch, !restarted && (run.supply & abi::vcpu_state::gprs) != 0 ? &state_page(v).state : nullptr);
+    set_message_info(caller, abi::MessageInfo{});
+    return s;
 }
 
 Status vcpu_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {
@@ -153,10 +139,9 @@ Status vcpu_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation
             return configure(k, v, c.value());
         }
         case abi::Invocation::vcpu_run: {
-            const Result<VcpuRun> run =
-                a.has(2) ? decode_vcpu_run(a.raw(0), a.raw(1)) : Result<VcpuRun>{Status::invalid_argument};
-            SEPTUM_TRY(run);
-            return vcpu_run(caller, slot.cap.object, run.value());
+            VcpuRun run{};
+            SEPTUM_TRY(a.has(2) ? decode_vcpu_run(a.raw(0), a.raw(1), run) : Status::invalid_argument);
+            return vcpu_run(caller, slot.cap.object, run);
         }
         default:
             return Status::invalid_argument;
@@ -169,37 +154,6 @@ void vcpu_entry_failed(std::uint64_t instruction_error) {
     set_message_word(t, 0, instruction_error);
     set_message_info(t, abi::MessageInfo{0, 1, 0});
     set_status(t, Status::invalid_argument);
-}
-
-bool vcpu_exited(const VcpuExit& exit) {
-    Kernel& k = kernel;
-    Vcpu& v = vcpu_at(running_vcpu);
-    Tcb& t = *k.current;
-    running_vcpu = 0;
-    if (exit.kind != VcpuExit::Kind::delivered) {
-        // Kept by the kernel: the interrupt is the host's (its handler has
-        // run), or the guest has had its time slice. The VMM's run starts
-        // again when it is next scheduled.
-        if (exit.kind == VcpuExit::Kind::timer_tick) {
-            k.handle_timer_tick();
-        }
-        t.context.rip -= syscall_instruction_length;
-        v.restart = true;
-        return false;
-    }
-    abi::VcpuPage& page = state_page(v);
-    arch::virt::store_exit(page.exit);
-    // The page is the VMM's: the table entry is read once, as a mask.
-    const std::uint64_t by_reason =
-        exit.basic_reason < abi::want_table_size
-            ? *static_cast<volatile const std::uint16_t*>(&page.want_by_reason[exit.basic_reason])
-            : 0;
-    arch::virt::store(v.arch, page.state, (v.want_mask | by_reason) & abi::vcpu_state::all);
-    set_message_info(t, abi::MessageInfo{});
-    set_status(t, Status::ok);
-    // Nothing became ready while the guest ran (interrupts come as kept
-    // exits, above): the VMM thread carries on at once.
-    return true;
 }
 
 }  // namespace septum::kernel

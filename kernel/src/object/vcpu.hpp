@@ -31,20 +31,41 @@ static_assert(sizeof(Vcpu) <= arch::virt::vcpu_size_limit, "the backend owns the
 
 inline Vcpu& vcpu_at(std::uint64_t object) { return *physical_pointer<Vcpu>(object + arch::virt::vcpu_offset); }
 
-// A run, decoded (abi: vcpu_run's supply_mask and want_mask).
+inline abi::VcpuPage& state_page(const Vcpu& v) {
+    return *physical_pointer<abi::VcpuPage>(v.slots[Vcpu::state_page_slot].cap.object);
+}
+
+// The VCPU object in the guest, while one is (a run sets it, the exit
+// takes it).
+inline std::uint64_t running_vcpu = 0;
+
+// A run, decoded (abi: vcpu_run's supply_mask and want_mask): two words,
+// so that it travels in registers.
 struct VcpuRun {
-    std::uint64_t supply;  // parts of the state page to load (abi::vcpu_state)
+    std::uint64_t supply;  // checked: parts of the state page, and abi::run_interrupt_window
     std::uint64_t want;    // parts to store at the exit
-    bool window;           // abi::run_interrupt_window
+    // The parts of the state page to load before entry (abi::vcpu_state).
+    [[nodiscard]] std::uint64_t parts() const { return supply & abi::vcpu_state::all; }
+    // Whether the run asks for an interrupt window.
+    [[nodiscard]] bool window() const { return (supply & abi::run_interrupt_window) != 0; }
 };
 
-// The one decoder of a run, for the general path and the fast path alike.
-Result<VcpuRun> decode_vcpu_run(std::uint64_t raw_supply, std::uint64_t raw_want);
+// The one decoder of a run, for the general path and the fast path alike:
+// invalid_argument, or ok with `run` set. Inline, and with an out
+// parameter rather than a Result, which GCC keeps in memory: it is on
+// every exit's path.
+inline Status decode_vcpu_run(std::uint64_t raw_supply, std::uint64_t raw_want, VcpuRun& run) {
+    if ((raw_supply & ~(abi::vcpu_state::all | abi::run_interrupt_window)) != 0) {
+        return Status::invalid_argument;
+    }
+    run = VcpuRun{raw_supply, raw_want & abi::vcpu_state::all};
+    return Status::ok;
+}
 
 // Runs the VCPU at `object` for the calling VMM thread. Returns only when
 // the guest was not entered (then the reply's message info is set); an
 // exit returns to the thread by way of vcpu_exited.
-Status vcpu_run(Tcb& caller, std::uint64_t object, const VcpuRun& run);
+Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run);
 
 // An exit as the generic kernel sees it: either kept by the kernel (the
 // host's interrupt, whose handler the backend has run, or an NMI, or the
@@ -57,12 +78,8 @@ struct VcpuExit {
     std::uint16_t basic_reason;
 };
 
-// The backend's report of an exit, on the kernel stack. Sets the result of
-// the VMM thread's run: for a delivered exit its state page and status (the
-// thread carries on at once: true), for a kept one a restart of its run
-// (the thread goes through the scheduler: false). The backend then leaves
-// the kernel that way.
-bool vcpu_exited(const VcpuExit& exit);
+// The backend's report of an exit is vcpu_exited (object/vcpu_exit.hpp,
+// inlined into the backend's exit path).
 // The backend's report of an entry the CPU refused: the run returns an
 // error, with the CPU's instruction error number in word 0.
 void vcpu_entry_failed(std::uint64_t instruction_error);

@@ -55,7 +55,6 @@ bool write_constant_host_state(const Vcpu& v);
 MsrEntry* msr_area(const Vcpu& v, std::uint64_t offset) { return phys_to_virt<MsrEntry>(v.object + offset); }
 
 std::uint16_t next_vpid = 1;
-std::uint64_t current_vmcs = 0;
 
 constexpr Msr area_msrs[area_msr_count] = {Msr::star, Msr::lstar, Msr::cstar, Msr::sfmask, Msr::kernel_gs_base};
 
@@ -260,7 +259,7 @@ bool make_current(const Vcpu& v) {
     return true;
 }
 
-Status prepare(Vcpu& v, std::uint64_t ept_root) {
+Status prepare_slow(Vcpu& v, std::uint64_t ept_root) {
     if (!make_current(v)) {
         return Status::invalid_argument;
     }

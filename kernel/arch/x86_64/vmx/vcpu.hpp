@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "cpu.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/caps/status.hpp"
 
@@ -56,15 +57,36 @@ static_assert(area_msr_count * sizeof(MsrEntry) <= 256, "each MSR area fits its 
 void created(Vcpu& v, std::uint64_t object);
 void destroyed(const Vcpu& v);
 
+// The VMCS loaded on this CPU (0: none), and the VCPU entered last
+// (enter() sets it; only the exit, or a failed entry, that follows reads
+// it).
+inline std::uint64_t current_vmcs = 0;
+inline Vcpu* running = nullptr;
+
 // Everything before an entry that can fail: makes the VMCS current
 // (VMPTRLD, clearing a fresh one first), writes the controls and constant
-// fields once per VMCS (the EPT root given), and the host state.
-Status prepare(Vcpu& v, std::uint64_t ept_root);
+// fields once per VMCS (the EPT root given), and the host state. Inline
+// for the common case, the VCPU that ran last from the same address space.
+Status prepare_slow(Vcpu& v, std::uint64_t ept_root);
+inline Status prepare(Vcpu& v, std::uint64_t ept_root) {
+    if (current_vmcs == v.object + vmcs_offset && v.initialised && read_cr3() == v.host_cr3) {
+        return Status::ok;
+    }
+    return prepare_slow(v, ept_root);
+}
 
 // Checks and writes the parts of `s` in `mask` into the current VMCS, then
 // turns interrupt-window exiting on or off (abi::run_interrupt_window);
 // nothing is written when a check fails.
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask, bool window);
+
+// Enters the guest (entry.S: VMLAUNCH or VMRESUME) with the registers in
+// `gprs`; never returns (run.cpp takes the exit or the failed entry).
+extern "C" [[noreturn]] void vm_enter(const GuestGprs* gprs, bool launched);
+[[noreturn]] inline void enter(Vcpu& v, const GuestGprs* gprs) {
+    running = &v;
+    vm_enter(gprs, v.launched);
+}
 
 // Reads the parts in `mask`, and the exit information, out of the VMCS.
 void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask);

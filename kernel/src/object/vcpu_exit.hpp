@@ -1,0 +1,49 @@
+// What the kernel does at a VCPU's exit, once the backend has sorted it
+// (kernel::VcpuExit). Generic code, kept in a header so that it is inlined
+// into the backend's exit path (vmx/run.cpp): an exit round trip is the
+// hot path of every guest, and a call here cost a twentieth of it.
+#pragma once
+
+#include "invocation.hpp"
+#include "kernel.hpp"
+#include "object/vcpu.hpp"
+
+namespace septum::kernel {
+
+// On the kernel stack, after the backend sorted the exit. Sets the result
+// of the VMM thread's run: for a delivered exit its state page and status
+// (the thread carries on at once: true), for a kept one a restart of its
+// run (the thread goes through the scheduler: false). The backend then
+// leaves the kernel that way.
+inline bool vcpu_exited(VcpuExit exit) {
+    Kernel& k = kernel;
+    Vcpu& v = vcpu_at(running_vcpu);
+    Tcb& t = *k.current;
+    running_vcpu = 0;
+    if (exit.kind != VcpuExit::Kind::delivered) {
+        // Kept by the kernel: the interrupt is the host's (its handler has
+        // run), or the guest has had its time slice. The VMM's run starts
+        // again when it is next scheduled.
+        if (exit.kind == VcpuExit::Kind::timer_tick) {
+            k.handle_timer_tick();
+        }
+        t.context.rip -= syscall_instruction_length;
+        v.restart = true;
+        return false;
+    }
+    abi::VcpuPage& page = state_page(v);
+    arch::virt::store_exit(page.exit);
+    // The page is the VMM's: the table entry is read once, as a mask.
+    const std::uint64_t by_reason =
+        exit.basic_reason < abi::want_table_size
+            ? *static_cast<volatile const std::uint16_t*>(&page.want_by_reason[exit.basic_reason])
+            : 0;
+    arch::virt::store(v.arch, page.state, (v.want_mask | by_reason) & abi::vcpu_state::all);
+    set_message_info(t, abi::MessageInfo{});
+    set_status(t, Status::ok);
+    // Nothing became ready while the guest ran (interrupts come as kept
+    // exits, above): the VMM thread carries on at once.
+    return true;
+}
+
+}  // namespace septum::kernel
