@@ -4,12 +4,9 @@
 // the caller's own result registers.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <vector>
-
-#include "layout.hpp"
 #include "pic.hpp"
 #include "septum/abi/invocation.hpp"
+#include "sim/refusal.hpp"
 #include "sim/sim_system.hpp"
 
 using namespace septum;
@@ -17,62 +14,12 @@ using namespace septum::kernel;
 using namespace septum::kernel::sim;
 using septum::abi::Invocation;
 using septum::abi::MessageInfo;
-using septum::abi::Syscall;
 
 namespace {
 
 std::uint64_t kind(caps::ObjectKind k) { return static_cast<std::uint64_t>(k); }
 
-class Decode : public ::testing::Test {
-protected:
-    void TearDown() override { EXPECT_EQ(check_kernel_invariants(sys), ""); }
-
-    Tcb& running() { return *sys.kernel().schedule(); }
-
-    // A call that succeeds (setting up the state a refusal is tried in).
-    void ok(std::uint64_t cptr, Invocation op, std::initializer_list<std::uint64_t> words) {
-        const auto length = static_cast<std::uint8_t>(words.size());
-        ASSERT_EQ(sys.syscall(running(), Syscall::call, cptr, label(op, length), words).status, Status::ok);
-    }
-
-    // Plays the running thread invoking `cptr` with `length` words (the
-    // rest of `words` is sent but not counted), as SimSystem::syscall does,
-    // and returns the status. Expects that the whole simulated memory and
-    // the kernel's own state are as before, apart from the caller's
-    // registers, which carry the result.
-    Status refused(std::uint64_t cptr, Invocation op, std::uint8_t length,
-                   std::initializer_list<std::uint64_t> words = {}) {
-        Tcb& t = running();
-        Kernel& k = sys.kernel();
-        t.context.rax = static_cast<std::uint64_t>(Syscall::call);
-        t.context.rdi = cptr;
-        t.context.rsi = label(op, length).encode();
-        unsigned i = 0;
-        for (std::uint64_t w : words) {
-            set_message_word(t, i++, w);
-        }
-        t.context.rip += 2;
-        t.fast_return = true;
-        const std::vector<std::uint8_t> memory(arch::sim::memory, arch::sim::memory + arch::sim::memory_size);
-        std::vector<std::uint8_t> kernel_bytes(sizeof(Kernel));
-        std::memcpy(kernel_bytes.data(), static_cast<const void*>(&k), sizeof(Kernel));
-
-        k.handle_syscall();
-        k.schedule();
-
-        const auto* registers = reinterpret_cast<const std::uint8_t*>(&t.context);
-        std::vector<std::uint8_t> expected = memory;
-        std::memcpy(expected.data() + (registers - arch::sim::memory), registers, sizeof(t.context));
-        EXPECT_EQ(std::memcmp(expected.data(), arch::sim::memory, expected.size()), 0)
-            << "a refused invocation changed memory";
-        EXPECT_EQ(std::memcmp(kernel_bytes.data(), static_cast<const void*>(&k), sizeof(Kernel)), 0)
-            << "a refused invocation changed the kernel's state";
-        EXPECT_EQ(k.current, &t);
-        return static_cast<Status>(t.context.rax);
-    }
-
-    SimSystem sys;
-};
+using Decode = RefusalTest;
 
 TEST_F(Decode, SchedContext) {
     const auto configure = Invocation::sched_context_configure;

@@ -14,17 +14,19 @@
 namespace septum::kernel::sim {
 
 namespace {
-constexpr std::uint64_t memory_bytes = std::uint64_t{4} << 20;
-
 // One block for the life of the process: a fuzzer makes a system per
-// input, and a fresh 4 MiB allocation each time would dominate its speed.
+// input, and a fresh allocation each time would dominate its speed.
 std::uint8_t* simulated_memory() {
-    static std::uint8_t* block = static_cast<std::uint8_t*>(std::aligned_alloc(1u << 21, memory_bytes));
+    static std::uint8_t* block = static_cast<std::uint8_t*>(std::aligned_alloc(1u << 21, max_memory_bytes));
     return block;
 }
 }  // namespace
 
-SimSystem::SimSystem() {
+SimSystem::SimSystem(std::uint64_t memory_bytes) {
+    if (memory_bytes > max_memory_bytes || memory_bytes < default_memory_bytes) {
+        std::fprintf(stderr, "SimSystem: memory_bytes outside [default_memory_bytes, max_memory_bytes]\n");
+        std::abort();
+    }
     memory_ = simulated_memory();
     std::memset(memory_, 0xa5, memory_bytes);  // stale contents, as real memory has
     arch::sim::memory = memory_;
@@ -88,6 +90,10 @@ std::uint64_t SimSystem::place(caps::ObjectKind kind, std::uint8_t size_bits, st
     next_free_ = (next_free_ + size - 1) & ~(size - 1);
     const std::uint64_t phys = next_free_;
     next_free_ += size;
+    if (next_free_ > arch::sim::memory_size) {
+        std::fprintf(stderr, "SimSystem::place: out of simulated memory\n");
+        std::abort();
+    }
     (void)kernel::kernel.authority.create_initial(slot(slot_index),
                                                   caps::capability_for_new_object(kind, phys, size_bits));
     return phys;

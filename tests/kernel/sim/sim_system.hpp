@@ -28,6 +28,10 @@ inline constexpr std::uint64_t slot_tcb_base = 16, slot_ipc_buffer_base = 24, fi
 inline constexpr std::uint8_t root_radix = 8;
 inline constexpr std::uint8_t untyped_bits = 20;
 inline constexpr std::uint64_t ipc_buffer_address = 0x7f0000000000;
+// Simulated physical memory: enough for the system above; a test that needs
+// a 2 MiB object beside it asks for more (at most max_memory_bytes).
+inline constexpr std::uint64_t default_memory_bytes = std::uint64_t{4} << 20;
+inline constexpr std::uint64_t max_memory_bytes = std::uint64_t{8} << 20;
 
 // The message info of an invocation with `length` words.
 inline abi::MessageInfo label(abi::Invocation op, std::uint8_t length) {
@@ -43,7 +47,7 @@ struct Result {
 
 class SimSystem {
 public:
-    SimSystem();
+    explicit SimSystem(std::uint64_t memory_bytes = default_memory_bytes);
     ~SimSystem();
     SimSystem(const SimSystem&) = delete;
     SimSystem& operator=(const SimSystem&) = delete;
@@ -61,9 +65,12 @@ public:
     // t's result registers now (after it was woken).
     static Result result_of(const Tcb& t);
 
-private:
+    // Creates an object of `kind` (2^size_bits bytes, naturally aligned) in
+    // free simulated memory, as a boot-time initial capability in the root
+    // CNode's slot; returns its physical address.
     std::uint64_t place(caps::ObjectKind kind, std::uint8_t size_bits, std::uint64_t slot_index);
 
+private:
     std::uint8_t* memory_ = nullptr;
     std::unique_ptr<std::uint32_t[]> generations_;
     std::uint64_t next_free_ = 0x100000;
