@@ -77,6 +77,13 @@ Status check_initial(const Capability& cap) {
     return Status::ok;
 }
 
+// Copy, mint, move and mutate in one step: the check, then its plan applied.
+Status check_then_apply(Authority& authority, const Result<Derivation>& checked) {
+    SEPTUM_TRY(checked);
+    authority.apply_derivation(checked.value());
+    return Status::ok;
+}
+
 }  // namespace
 
 Result<Capability> derive(const Capability& src, std::uint64_t raw_rights, std::uint64_t raw_data) {
@@ -113,42 +120,58 @@ Status Authority::create_initial(Slot& dest, const Capability& cap) {
     return Status::ok;
 }
 
-Status Authority::copy(Slot& src, Slot& dest) {
+Result<Derivation> Authority::check_copy(Slot& src, Slot& dest) const {
     SEPTUM_TRY(check_source_and_destination(src, dest));
     if (!is_derivable(src.cap.kind)) {
         return Status::not_derivable;
     }
-    install(src, dest, src.cap);
-    return Status::ok;
+    return Derivation{&src, &dest, src.cap, false};
 }
 
-Status Authority::mint(Slot& src, Slot& dest, std::uint64_t raw_rights, std::uint64_t raw_data) {
+Result<Derivation> Authority::check_mint(Slot& src, Slot& dest, std::uint64_t raw_rights,
+                                         std::uint64_t raw_data) const {
     SEPTUM_TRY(check_source_and_destination(src, dest));
     Result<Capability> derived = derive(src.cap, raw_rights, raw_data);
     SEPTUM_TRY(derived);
-    install(src, dest, derived.value());
-    return Status::ok;
+    return Derivation{&src, &dest, derived.value(), false};
 }
 
-Status Authority::move(Slot& src, Slot& dest) {
+Result<Derivation> Authority::check_move(Slot& src, Slot& dest) const {
     SEPTUM_TRY(check_source_and_destination(src, dest));
-    dest.cap = src.cap;
-    mdb::relocate(src, dest);
-    src.cap = Capability{};
-    return Status::ok;
+    return Derivation{&src, &dest, src.cap, true};
 }
 
-Status Authority::mutate(Slot& src, Slot& dest, std::uint64_t raw_rights, std::uint64_t raw_data) {
+Result<Derivation> Authority::check_mutate(Slot& src, Slot& dest, std::uint64_t raw_rights,
+                                           std::uint64_t raw_data) const {
     SEPTUM_TRY(check_source_and_destination(src, dest));
     Result<Capability> derived = derive(src.cap, raw_rights, raw_data);
     SEPTUM_TRY(derived);
     if (mdb::has_children(src)) {
         return Status::has_children;
     }
-    dest.cap = derived.value();
-    mdb::relocate(src, dest);
-    src.cap = Capability{};
-    return Status::ok;
+    return Derivation{&src, &dest, derived.value(), true};
+}
+
+void Authority::apply_derivation(const Derivation& derivation) {
+    if (!derivation.relocate) {
+        install(*derivation.src, *derivation.dest, derivation.cap);
+        return;
+    }
+    derivation.dest->cap = derivation.cap;
+    mdb::relocate(*derivation.src, *derivation.dest);
+    derivation.src->cap = Capability{};
+}
+
+Status Authority::copy(Slot& src, Slot& dest) { return check_then_apply(*this, check_copy(src, dest)); }
+
+Status Authority::mint(Slot& src, Slot& dest, std::uint64_t raw_rights, std::uint64_t raw_data) {
+    return check_then_apply(*this, check_mint(src, dest, raw_rights, raw_data));
+}
+
+Status Authority::move(Slot& src, Slot& dest) { return check_then_apply(*this, check_move(src, dest)); }
+
+Status Authority::mutate(Slot& src, Slot& dest, std::uint64_t raw_rights, std::uint64_t raw_data) {
+    return check_then_apply(*this, check_mutate(src, dest, raw_rights, raw_data));
 }
 
 Status Authority::remove(Slot& slot) {

@@ -52,8 +52,9 @@ Status check_destination(Machine& machine, const Slot& dest_cnode, std::uint64_t
 
 }  // namespace
 
-Status Authority::retype(Slot& untyped, std::uint64_t raw_kind, std::uint64_t raw_size_arg, const Slot& dest_cnode,
-                         std::uint64_t raw_offset, std::uint64_t raw_count) {
+Result<RetypePlan> Authority::check_retype(Slot& untyped, std::uint64_t raw_kind, std::uint64_t raw_size_arg,
+                                           const Slot& dest_cnode, std::uint64_t raw_offset,
+                                           std::uint64_t raw_count) const {
     if (untyped.empty()) {
         return Status::empty_slot;
     }
@@ -79,17 +80,26 @@ Status Authority::retype(Slot& untyped, std::uint64_t raw_kind, std::uint64_t ra
     const std::uint64_t watermark = reset ? 0 : untyped.cap.watermark;
     const Result<Placement> placement = place(untyped.cap, watermark, size_bits, raw_count);
     SEPTUM_TRY(placement);
+    Slot* const dest = machine_.cnode_slots(dest_cnode.cap.object) + raw_offset;
+    return RetypePlan{&untyped, dest, kind, size_bits, raw_count, placement.value().first, placement.value().end};
+}
 
-    // Nothing below can fail.
-    untyped.cap.watermark = placement.value().end;
-    Slot* slots = machine_.cnode_slots(dest_cnode.cap.object) + raw_offset;
-    for (std::uint64_t i = 0; i < raw_count; ++i) {
-        const PhysAddr object = placement.value().first + (i << size_bits);
-        const Capability cap = capability_for_new_object(kind, object, size_bits);
-        machine_.object_created(kind, object, size_bits);
+void Authority::apply_retype(const RetypePlan& plan) {
+    plan.untyped->cap.watermark = plan.watermark;
+    for (std::uint64_t i = 0; i < plan.count; ++i) {
+        const PhysAddr object = plan.first + (i << plan.size_bits);
+        const Capability cap = capability_for_new_object(plan.kind, object, plan.size_bits);
+        machine_.object_created(plan.kind, object, plan.size_bits);
         place_cnode_slots(cap);
-        install(untyped, slots[i], cap);
+        install(*plan.untyped, plan.dest[i], cap);
     }
+}
+
+Status Authority::retype(Slot& untyped, std::uint64_t raw_kind, std::uint64_t raw_size_arg, const Slot& dest_cnode,
+                         std::uint64_t raw_offset, std::uint64_t raw_count) {
+    const Result<RetypePlan> plan = check_retype(untyped, raw_kind, raw_size_arg, dest_cnode, raw_offset, raw_count);
+    SEPTUM_TRY(plan);
+    apply_retype(plan.value());
     return Status::ok;
 }
 

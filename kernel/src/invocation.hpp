@@ -14,11 +14,11 @@
 //   invoke_X(k, caller, const XInvocation&) -> Status
 //       acts on the checked values only and cannot fail on user input. It
 //       returns ok, or preempted for one bounded step of a long operation
-//       (the syscall then runs again and is decoded afresh). Where it passes
-//       a status on from the capability library, that status comes from the
-//       library's own check phase (caps/authority.hpp: every operation checks
-//       all of its arguments before it changes anything), and the comment
-//       there says so.
+//       (the syscall then runs again and is decoded afresh). The CNode
+//       copies and moves and Untyped retype are the capability library's
+//       operations split in two (caps/authority.hpp): decode calls check_X,
+//       which refuses with the library's status and yields a checked plan,
+//       and invoke calls apply_X, which cannot fail.
 //
 // X_invocation(…) runs the two; invoke() picks it by the object's kind.
 #pragma once

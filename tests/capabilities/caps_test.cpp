@@ -2,6 +2,9 @@
 // bad argument gets, and the effects the docs promise.
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <vector>
+
 #include "host_machine.hpp"
 #include "septum/caps/authority.hpp"
 #include "septum/caps/mdb.hpp"
@@ -44,6 +47,14 @@ protected:
     }
     bool live(ObjectKind kind, PhysAddr object, std::uint8_t size_bits) {
         return machine_.is_live(ObjectRecord{kind, object, size_bits, 0});
+    }
+    // Everything an operation could change but the machine's records: all
+    // of memory (every CNode slot) and the root slot.
+    std::vector<std::byte> state() {
+        std::vector<std::byte> bytes(machine_.memory(), machine_.memory() + machine_.bytes());
+        const auto* root = reinterpret_cast<const std::byte*>(&root_);
+        bytes.insert(bytes.end(), root, root + sizeof root_);
+        return bytes;
     }
     Status drain() {
         Budget budget{1U << 20};
@@ -121,6 +132,75 @@ TEST_F(Caps, MutateRefusesACapabilityWithChildren) {
     EXPECT_TRUE(slot(3).empty());
     EXPECT_EQ(slot(4).cap.badge, 9U);
     EXPECT_EQ(mdb::parent(slot(4)), &slot(2));  // same place in the tree
+}
+
+TEST_F(Caps, ChecksRefuseWithTheOperationsStatusAndChangeNothing) {
+    ASSERT_EQ(retype(ObjectKind::notification, 0, 2), Status::ok);
+    ASSERT_EQ(authority_.copy(slot(2), slot(3)), Status::ok);
+    const std::vector<std::byte> before = state();
+    const std::uint64_t created = machine_.created_count();
+    EXPECT_EQ(authority_.check_copy(slot(2), slot(3)).status(), Status::slot_occupied);
+    EXPECT_EQ(authority_.check_copy(slot(0), slot(4)).status(), Status::not_derivable);
+    EXPECT_EQ(authority_.check_mint(slot(2), slot(4), 0x20, 0).status(), Status::invalid_argument);
+    EXPECT_EQ(authority_.check_mint(slot(1), slot(4), all_rights, encode_guard(0, 61)).status(),
+              Status::invalid_argument);
+    EXPECT_EQ(authority_.check_move(slot(5), slot(4)).status(), Status::empty_slot);
+    EXPECT_EQ(authority_.check_move(slot(2), slot(3)).status(), Status::slot_occupied);
+    EXPECT_EQ(authority_.check_mutate(slot(2), slot(4), all_rights, 9).status(), Status::has_children);
+    EXPECT_EQ(authority_.check_retype(slot(1), raw(ObjectKind::endpoint), 0, root_, 4, 1).status(), Status::wrong_kind);
+    EXPECT_EQ(authority_.check_retype(slot(0), raw(ObjectKind::untyped), 16, root_, 4, 1).status(),
+              Status::invalid_argument);
+    EXPECT_EQ(authority_.check_retype(slot(0), raw(ObjectKind::endpoint), 0, root_, 15, 2).status(),
+              Status::out_of_range);
+    EXPECT_EQ(authority_.check_retype(slot(0), raw(ObjectKind::endpoint), 0, root_, 2, 1).status(),
+              Status::slot_occupied);
+    EXPECT_EQ(authority_.check_retype(slot(0), raw(ObjectKind::frame_2m), 0, root_, 4, 1).status(),
+              Status::not_enough_memory);
+    // A check that passes changes nothing either.
+    EXPECT_TRUE(authority_.check_mutate(slot(3), slot(4), all_rights, 9).ok());
+    EXPECT_TRUE(authority_.check_retype(slot(0), raw(ObjectKind::frame_4k), 0, root_, 4, 2).ok());
+    EXPECT_EQ(state(), before);
+    EXPECT_EQ(machine_.created_count(), created);
+}
+
+TEST_F(Caps, ApplyCarriesOutWhatItsCheckPassed) {
+    ASSERT_EQ(retype(ObjectKind::endpoint, 0, 2), Status::ok);
+    const Result<RetypePlan> plan = authority_.check_retype(slot(0), raw(ObjectKind::frame_4k), 0, root_, 4, 2);
+    ASSERT_TRUE(plan.ok());
+    authority_.apply_retype(plan.value());
+    EXPECT_EQ(slot(4).cap.object, untyped_ + 0x1000);  // aligned past the endpoint
+    EXPECT_EQ(slot(5).cap.object, untyped_ + 0x2000);
+    EXPECT_EQ(slot(0).cap.watermark, 0x3000U);
+    EXPECT_TRUE(live(ObjectKind::frame_4k, untyped_ + 0x2000, 12));
+    EXPECT_EQ(mdb::parent(slot(5)), &slot(0));
+
+    const Result<Derivation> mint =
+        authority_.check_mint(slot(2), slot(3), static_cast<std::uint64_t>(Rights::write), 7);
+    ASSERT_TRUE(mint.ok());
+    authority_.apply_derivation(mint.value());
+    EXPECT_EQ(slot(3).cap.rights, Rights::write);
+    EXPECT_EQ(slot(3).cap.badge, 7U);
+    EXPECT_EQ(mdb::parent(slot(3)), &slot(2));
+
+    const Result<Derivation> copy = authority_.check_copy(slot(2), slot(6));
+    ASSERT_TRUE(copy.ok());
+    authority_.apply_derivation(copy.value());
+    EXPECT_EQ(slot(6).cap.object, slot(2).cap.object);
+    EXPECT_EQ(mdb::parent(slot(6)), &slot(2));
+
+    const Result<Derivation> move = authority_.check_move(slot(3), slot(7));
+    ASSERT_TRUE(move.ok());
+    authority_.apply_derivation(move.value());
+    EXPECT_TRUE(slot(3).empty());
+    EXPECT_EQ(slot(7).cap.badge, 7U);
+    EXPECT_EQ(mdb::parent(slot(7)), &slot(2));  // same place in the tree
+
+    const Result<Derivation> mutate = authority_.check_mutate(slot(6), slot(8), all_rights, 9);
+    ASSERT_TRUE(mutate.ok());
+    authority_.apply_derivation(mutate.value());
+    EXPECT_TRUE(slot(6).empty());
+    EXPECT_EQ(slot(8).cap.badge, 9U);
+    EXPECT_EQ(mdb::parent(slot(8)), &slot(2));
 }
 
 TEST_F(Caps, DeletingTheLastCapabilityDestroysTheObject) {

@@ -10,12 +10,9 @@ using Op = abi::Invocation;
 
 struct CnodeInvocation {
     Op op = Op::cnode_copy;
-    caps::Slot* source = nullptr;       // holds a capability; delete and revoke: the target
-    caps::Slot* destination = nullptr;  // copy, mint, move, mutate
-    // mint, mutate: checked by the capability library (caps::derive), which
-    // refuses them before it changes anything.
-    std::uint64_t raw_rights = 0;
-    std::uint64_t raw_data = 0;
+    caps::Slot* target = nullptr;  // delete, revoke: holds a capability
+    // copy, mint, move, mutate: checked by the capability library's check_X.
+    caps::Derivation derivation{};
 };
 
 caps::Address address(const Arguments& a, unsigned first) { return caps::Address{a.raw(first), a.raw(first + 1)}; }
@@ -48,6 +45,23 @@ bool is_cnode_op(Op op) {
     }
 }
 
+// The library's checks of copy, mint, move and mutate: an occupied
+// destination, a kind that cannot be derived, rights or data out of their
+// domain (raw words 4 and 5), children under a mutated capability.
+Result<caps::Derivation> check_derivation(const caps::Authority& auth, Op op, caps::Slot& source,
+                                          caps::Slot& destination, const Arguments& a) {
+    switch (op) {
+        case Op::cnode_copy:
+            return auth.check_copy(source, destination);
+        case Op::cnode_mint:
+            return auth.check_mint(source, destination, a.raw(4), a.raw(5));
+        case Op::cnode_move:
+            return auth.check_move(source, destination);
+        default:
+            return auth.check_mutate(source, destination, a.raw(4), a.raw(5));
+    }
+}
+
 Result<CnodeInvocation> decode_cnode(Kernel& k, Tcb& caller, const caps::Slot& root, Op op, const Arguments& a) {
     if (!is_cnode_op(op) || !a.has(length_of(op))) {
         return Status::invalid_argument;
@@ -59,43 +73,33 @@ Result<CnodeInvocation> decode_cnode(Kernel& k, Tcb& caller, const caps::Slot& r
         // address resolves through.
         SEPTUM_TRY(reap_pending(k, caller));
     }
-    CnodeInvocation i;
-    i.op = op;
     const Result<caps::Slot*> source = caps::lookup_capability(k, root, address(a, 0));
     SEPTUM_TRY(source);
-    i.source = source.value();
-    if (length_of(op) >= 4) {
-        const Result<caps::Slot*> destination = caps::lookup_slot(k, root, address(a, 2));
-        SEPTUM_TRY(destination);
-        i.destination = destination.value();
+    if (length_of(op) == 2) {
+        return CnodeInvocation{op, source.value(), {}};
     }
-    if (length_of(op) == 6) {
-        i.raw_rights = a.raw(4);
-        i.raw_data = a.raw(5);
-    }
-    return i;
+    const Result<caps::Slot*> destination = caps::lookup_slot(k, root, address(a, 2));
+    SEPTUM_TRY(destination);
+    const Result<caps::Derivation> derivation =
+        check_derivation(k.authority, op, *source.value(), *destination.value(), a);
+    SEPTUM_TRY(derivation);
+    return CnodeInvocation{op, nullptr, derivation.value()};
 }
 
 Status invoke_cnode(Kernel& k, Tcb& caller, const CnodeInvocation& i) {
     caps::Authority& auth = k.authority;
     switch (i.op) {
-        // These four pass on the status of the library's own check phase:
-        // an occupied destination, a kind that cannot be derived, rights or
-        // data out of their domain, children under a mutated capability.
-        // Each changes nothing when it fails (caps/authority.hpp).
         case Op::cnode_copy:
-            return auth.copy(*i.source, *i.destination);
         case Op::cnode_mint:
-            return auth.mint(*i.source, *i.destination, i.raw_rights, i.raw_data);
         case Op::cnode_move:
-            return auth.move(*i.source, *i.destination);
         case Op::cnode_mutate:
-            return auth.mutate(*i.source, *i.destination, i.raw_rights, i.raw_data);
+            auth.apply_derivation(i.derivation);
+            return Status::ok;
         case Op::cnode_delete: {
             // Cannot fail: the slot holds a capability. Without the reaper
             // step nothing but a later revoke would destroy what a deleted
             // CNode holds; any rest waits for the next delete or retype.
-            (void)auth.remove(*i.source);
+            (void)auth.remove(*i.target);
             caps::Budget budget{operation_budget};
             (void)auth.reap(budget);
             return Status::ok;
@@ -104,7 +108,7 @@ Status invoke_cnode(Kernel& k, Tcb& caller, const CnodeInvocation& i) {
             // Revoke: ok, or preempted after one bounded step (the slot
             // holds a capability, so that is all revoke can return).
             caps::Budget budget{operation_budget};
-            const Status s = auth.revoke(*i.source, budget);
+            const Status s = auth.revoke(*i.target, budget);
             if (s == Status::preempted) {
                 // Run the same syscall again when the thread next runs.
                 caller.context.rip -= syscall_instruction_length;

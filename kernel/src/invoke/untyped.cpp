@@ -5,17 +5,9 @@ namespace septum::kernel {
 
 namespace {
 
-// What retype makes and where its capabilities go. The kind, size, offset
-// and count are checked by the capability library's retype, before it
-// changes anything (caps/authority.hpp), in the order its statuses pin.
-struct UntypedInvocation {
-    caps::Slot* untyped = nullptr;
-    std::uint64_t raw_kind = 0;
-    std::uint64_t raw_size_arg = 0;
-    caps::Slot* destination_cnode = nullptr;  // holds a capability, of a kind retype checks
-    std::uint64_t raw_offset = 0;
-    std::uint64_t raw_count = 0;
-};
+// What retype makes and where its capabilities go, checked by the
+// capability library: the plan is the whole invocation.
+using UntypedInvocation = caps::RetypePlan;
 
 Result<UntypedInvocation> decode_untyped(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op,
                                          const Arguments& a) {
@@ -28,12 +20,14 @@ Result<UntypedInvocation> decode_untyped(Kernel& k, Tcb& caller, caps::Slot& slo
     SEPTUM_TRY(reap_pending(k, caller));
     const Result<caps::Slot*> cnode = caller_capability(k, caller, a.raw(2));
     SEPTUM_TRY(cnode);
-    return UntypedInvocation{&slot, a.raw(0), a.raw(1), cnode.value(), a.raw(3), a.raw(4)};
+    // The kind, size, destination range and room, in the order their
+    // statuses pin: the library's check half of retype.
+    return k.authority.check_retype(slot, a.raw(0), a.raw(1), *cnode.value(), a.raw(3), a.raw(4));
 }
 
-// Passes on the status of retype's own check phase; see UntypedInvocation.
 Status invoke_untyped(Kernel& k, const UntypedInvocation& i) {
-    return k.authority.retype(*i.untyped, i.raw_kind, i.raw_size_arg, *i.destination_cnode, i.raw_offset, i.raw_count);
+    k.authority.apply_retype(i);
+    return Status::ok;
 }
 
 }  // namespace

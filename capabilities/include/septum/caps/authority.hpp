@@ -4,7 +4,9 @@
 // slots themselves live wherever the caller put them (CNode memory, TCBs,
 // test arrays). Each operation first checks every argument and returns an
 // error without changing anything; only then does it change state, and from
-// that point it cannot fail (seL4's decode/invoke split, in one function).
+// that point it cannot fail. Copy, mint, move, mutate and retype also come
+// as their two halves, check_X and apply_X (seL4's decode/invoke split): the
+// kernel checks while it decodes an invocation and applies when it invokes.
 //
 // Two entry points per operation: slot-level (the kernel has resolved the
 // addresses) and address-level (a CSpace root plus raw addresses, resolved
@@ -33,6 +35,27 @@ struct Budget {
         --units;
         return true;
     }
+};
+
+// A checked copy, mint, move or mutate: all that apply_derivation needs.
+struct Derivation {
+    Slot* src = nullptr;   // holds a capability
+    Slot* dest = nullptr;  // empty
+    Capability cap{};      // what dest will hold
+    // move, mutate: dest takes src's capability and place in the tree, and
+    // src empties. copy, mint: dest becomes src's child.
+    bool relocate = false;
+};
+
+// A checked retype: all that apply_retype needs.
+struct RetypePlan {
+    Slot* untyped = nullptr;
+    Slot* dest = nullptr;  // the first of `count` empty slots
+    ObjectKind kind = ObjectKind::null;
+    std::uint8_t size_bits = 0;
+    std::uint64_t count = 0;
+    PhysAddr first = 0;           // base of the first object
+    std::uint64_t watermark = 0;  // the Untyped's afterwards (reset or not)
 };
 
 class Authority {
@@ -71,6 +94,22 @@ public:
     // Untyped, radix for CNode, ignored otherwise.
     Status retype(Slot& untyped, std::uint64_t raw_kind, std::uint64_t raw_size_arg, const Slot& dest_cnode,
                   std::uint64_t raw_offset, std::uint64_t raw_count);
+
+    // --- the same, split: check_X, then apply_X ---------------------------
+    // check_X makes every check of X, in X's order, and changes nothing; it
+    // returns X's status or the checked plan. apply_X carries the plan out
+    // and cannot fail, provided the state did not change in between.
+    [[nodiscard]] Result<Derivation> check_copy(Slot& src, Slot& dest) const;
+    [[nodiscard]] Result<Derivation> check_mint(Slot& src, Slot& dest, std::uint64_t raw_rights,
+                                                std::uint64_t raw_data) const;
+    [[nodiscard]] Result<Derivation> check_move(Slot& src, Slot& dest) const;
+    [[nodiscard]] Result<Derivation> check_mutate(Slot& src, Slot& dest, std::uint64_t raw_rights,
+                                                  std::uint64_t raw_data) const;
+    void apply_derivation(const Derivation& derivation);
+    [[nodiscard]] Result<RetypePlan> check_retype(Slot& untyped, std::uint64_t raw_kind, std::uint64_t raw_size_arg,
+                                                  const Slot& dest_cnode, std::uint64_t raw_offset,
+                                                  std::uint64_t raw_count) const;
+    void apply_retype(const RetypePlan& plan);
 
     // --- address level: resolve in the CSpace rooted at `root`, then act ---
     Status copy(const Slot& root, Address src, Address dest);
