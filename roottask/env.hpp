@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "description/layout.hpp"
 #include "report.hpp"
 #include "septum/abi/bootinfo.hpp"
 #include "septum/caps/object_kind.hpp"
@@ -37,7 +38,7 @@ constexpr std::uint64_t scratch(unsigned i) { return scratch_base + std::uint64_
 // radix 8 there, so capabilities can be copied into other CSpaces.
 inline constexpr std::uint8_t alias_guard_bits = 43;
 inline constexpr std::uint64_t alias_root_depth = 56;
-inline constexpr std::uint8_t second_level_radix = 8;
+inline constexpr std::uint8_t second_level_radix = layout::program_cnode_radix;
 // The address, through alias, of slot `index` of the radix-8 CNode at root slot `cnode`.
 constexpr std::uint64_t second_level(CPtr cnode, std::uint64_t index) { return (cnode << second_level_radix) | index; }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "description/need.hpp"
 #include "septum/lib/elf.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/vspace.hpp"
@@ -11,8 +12,6 @@ namespace septum::roottask {
 namespace {
 
 using user::invoke;
-
-constexpr std::uint64_t user_min = 0x1000, user_max = 0x00007ff000000000;
 
 std::uint64_t rights_of(const elf::Segment& s) {
     std::uint64_t r = user::ro;
@@ -37,7 +36,7 @@ Status load_page(Env& env, const Program& p, const std::uint8_t* image, const el
 Status load_program(Env& env, const abi::ModuleDescription& module, Program& p) {
     elf::Image image;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(module.address);
-    if (elf::parse(bytes, module.size, user_min, user_max, image) != elf::Error::none) {
+    if (!description::read_program(bytes, module.size, image)) {
         return Status::invalid_argument;
     }
     SEPTUM_TRY(make_space(env, p));

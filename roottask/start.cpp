@@ -25,30 +25,20 @@ namespace {
     }
 }
 
-// The pool: an Untyped of at most 32 MiB cut from the largest one.
-constexpr std::uint8_t max_pool_bits = 25;
-
 struct Setup {
     user::Allocator pool;
     CPtr alias = 0;
 };
 
 Status set_up(const abi::BootInfo& bi, Setup& s) {
-    std::uint64_t best = 0;
-    for (std::uint64_t i = 1; i < bi.untyped.count; ++i) {
-        if (bi.untyped_list[i].size_bits > bi.untyped_list[best].size_bits) {
-            best = i;
-        }
-    }
     if (bi.untyped.count == 0 || bi.empty.count < 64) {
         return Status::not_enough_memory;
     }
-    const std::uint8_t bits = bi.untyped_list[best].size_bits;
-    const std::uint8_t pool_bits = bits - 1 < max_pool_bits ? bits - 1 : max_pool_bits;
+    const PoolSource source = pool_source(bi);
     const CPtr pool = bi.empty.first;
     s.alias = bi.empty.first + 1;
-    SEPTUM_TRY(user::invoke(bi.untyped.first + best, abi::Invocation::untyped_retype,
-                            {user::raw_kind(caps::ObjectKind::untyped), pool_bits, root_cnode, pool, 1})
+    SEPTUM_TRY(user::invoke(bi.untyped.first + source.index, abi::Invocation::untyped_retype,
+                            {user::raw_kind(caps::ObjectKind::untyped), source.bits, root_cnode, pool, 1})
                    .status);
     SEPTUM_TRY(user::invoke(root_cnode, abi::Invocation::cnode_mint,
                             {root_cnode, 64, s.alias, 64, rights_all, caps::encode_guard(0, alias_guard_bits)})
@@ -58,6 +48,17 @@ Status set_up(const abi::BootInfo& bi, Setup& s) {
 }
 
 }  // namespace
+
+PoolSource pool_source(const abi::BootInfo& bi) {
+    std::uint64_t best = 0;
+    for (std::uint64_t i = 1; i < bi.untyped.count && i < abi::max_untyped_descriptions; ++i) {
+        if (bi.untyped_list[i].size_bits > bi.untyped_list[best].size_bits) {
+            best = i;
+        }
+    }
+    const std::uint8_t bits = bi.untyped_list[best].size_bits;
+    return {best, bits - 1 < max_pool_bits ? static_cast<std::uint8_t>(bits - 1) : max_pool_bits};
+}
 
 [[noreturn]] void run_program(std::uint64_t bootinfo_address, void (*body)(Env&)) {
     const auto* bi = reinterpret_cast<const abi::BootInfo*>(bootinfo_address);

@@ -10,6 +10,15 @@
 
 namespace septum::roottask {
 
+// The pool: an Untyped of at most 32 MiB, the first cut from the largest
+// of the machine's Untypeds (half of it, if that is less).
+inline constexpr std::uint8_t max_pool_bits = 25;
+struct PoolSource {
+    std::uint64_t index = 0;  // in BootInfo::untyped_list
+    std::uint8_t bits = 0;    // log2 of the pool's size
+};
+PoolSource pool_source(const abi::BootInfo& bi);
+
 // Opens the suite "system", sets up the pool and reports roottask.started;
 // if that worked, runs `body`; then writes the summary and the end marker
 // and ends the run (with septum.exit=emulator on the root task's command

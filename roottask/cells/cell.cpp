@@ -2,8 +2,7 @@
 
 #include <cstring>
 
-#include "septum/lib/elf.hpp"
-
+#include "description/layout.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/user/invoke.hpp"
 #include "septum/user/vspace.hpp"
@@ -13,10 +12,8 @@ namespace septum::roottask {
 namespace {
 
 using caps::ObjectKind;
+using layout::vmm_cell_info, layout::vmm_console, layout::vmm_guest_ram, layout::vmm_image, layout::vmm_state_page;
 
-// The VMM's address space beside its program image.
-constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000;
-constexpr std::uint64_t vmm_guest_ram = 0x20000000, vmm_image = 0x30000000;
 // Root-task pages for the cells' console views.
 constexpr unsigned first_console_view = 400;
 
@@ -109,49 +106,12 @@ Status set_budget(Env& env, const Cell& cell, const CellSpec& spec) {
     return user::invoke(cell.vmm.thread.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status;
 }
 
-// Pages the VMM program's segments take once loaded (its file also holds
-// symbols and debugging information, which are not loaded).
-std::uint64_t program_pages(const abi::ModuleDescription& module) {
-    elf::Image image;
-    if (elf::parse(reinterpret_cast<const std::uint8_t*>(module.address), module.size, 0, ~std::uint64_t{0}, image) !=
-        elf::Error::none) {
-        return 0;  // load_program refuses it
-    }
-    std::uint64_t n = 0;
-    for (std::size_t i = 0; i < image.segment_count; ++i) {
-        const elf::Segment& seg = image.segments[i];
-        n += pages((seg.vaddr & (user::page_size - 1)) + seg.mem_size);
-    }
-    return n;
-}
-
-// log2 of the Untyped a cell gets: its guest RAM, image and VMM program,
-// and room for the rest, rounded up to a power of two. The rest is about
-// 170 KiB: the VMM's page tables (a dozen), CNode (32 KiB), stack and IPC
-// buffer, VCPU, EPT tables and the state, console and CellInfo pages.
-std::uint8_t untyped_bits(const CellSpec& spec) {
-    constexpr std::uint64_t room = std::uint64_t{256} * 1024;
-    const std::uint64_t need =
-        (spec.guest_ram_pages + pages(spec.image->size) + program_pages(*spec.vmm)) * user::page_size + room;
-    std::uint8_t bits = 12;
-    while ((std::uint64_t{1} << bits) < need) {
-        ++bits;
-    }
-    return bits;
-}
-
-// Slots for the cell's capabilities: two per guest page (the frame and
-// the VMM's copy), one per image and program page, their page tables.
-std::uint64_t slot_count(const CellSpec& spec) {
-    return 2 * spec.guest_ram_pages + 2 * pages(spec.image->size) + 4 * program_pages(*spec.vmm) + 128;
-}
-
 Status check(const CellSpec& spec, unsigned index) {
     if (spec.vmm == nullptr || spec.image == nullptr || index >= max_cells) {
         return Status::invalid_argument;
     }
     if (spec.guest_ram_pages == 0 || spec.guest_ram_pages > max_guest_ram_pages || spec.image->size == 0 ||
-        spec.image->size > max_image_bytes || (spec.period != 0 && spec.budget == 0)) {
+        spec.image->size > description::max_image_bytes || (spec.period != 0 && spec.budget == 0)) {
         return Status::out_of_range;
     }
     return Status::ok;
@@ -171,18 +131,22 @@ Status make_link(Env& env, CellLink& link) {
 
 namespace {
 
-Status build_parts(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell) {
+Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& need, const CellLink& link,
+                   unsigned index, Cell& cell) {
     cell.name = spec.name;
     cell.index = index;
     // The root task's own page table for its staging and console pages
     // comes from its own memory, before any cell's: a cell's memory holds
     // only what is the cell's.
     SEPTUM_TRY(filled_frame(env, nullptr, 0));
-    const std::uint8_t bits = untyped_bits(spec);
-    const Result<CPtr> untyped = env.make(ObjectKind::untyped, bits);
-    SEPTUM_TRY(untyped);
-    cell.untyped = untyped.value();
-    const std::uint64_t slots = slot_count(spec);
+    if (spec.untyped != 0) {
+        cell.untyped = spec.untyped;
+    } else {
+        const Result<CPtr> untyped = env.make(ObjectKind::untyped, need.untyped_bits);
+        SEPTUM_TRY(untyped);
+        cell.untyped = untyped.value();
+    }
+    const std::uint64_t slots = need.cell_slots;
     const Result<CPtr> first = env.slot();
     SEPTUM_TRY(first);
     for (std::uint64_t i = 1; i < slots; ++i) {
@@ -209,16 +173,32 @@ Status build_parts(Env& env, const CellSpec& spec, const CellLink& link, unsigne
     SEPTUM_TRY(start(own, cell.vmm, spec.priority, vmm_cell_info));
     SEPTUM_TRY(set_budget(own, cell, spec));
     env.next_window = own.next_window;
-    cell.bytes.untyped = std::uint64_t{1} << bits;
+    cell.bytes.untyped = need.untyped_bytes();
+    cell.bytes.planned = need.bytes;
     cell.bytes.total = cell.memory.used_bytes();
     return Status::ok;
 }
 
 }  // namespace
 
+bool need_of(const CellSpec& spec, description::CellNeed& need) {
+    elf::Image program;
+    if (spec.vmm == nullptr || spec.image == nullptr ||
+        !description::read_program(reinterpret_cast<const std::uint8_t*>(spec.vmm->address), spec.vmm->size, program)) {
+        return false;
+    }
+    need = description::cell_need({spec.guest_ram_pages, spec.image->size, &program, spec.period != 0});
+    return true;
+}
+
 Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell) {
     SEPTUM_TRY(check(spec, index));
-    const Status s = build_parts(env, spec, link, index, cell);
+    description::CellNeed need;
+    if (!need_of(spec, need)) {
+        return Status::invalid_argument;  // load_program would refuse the VMM
+    }
+    cell.untyped = 0;
+    const Status s = build_parts(env, spec, need, link, index, cell);
     if (s != Status::ok && cell.untyped != 0) {
         // A cell half built is taken down whole: revoking its Untyped
         // destroys everything made from it (and unmaps the console view).

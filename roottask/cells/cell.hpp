@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "description/check.hpp"
+#include "description/need.hpp"
 #include "env.hpp"
 #include "program.hpp"
 #include "septum/abi/cell.hpp"
@@ -28,10 +30,13 @@ struct CellSpec {
     std::uint64_t budget = 0, period = 0;  // ticks; period 0: no SchedContext, the thread's priority alone
     std::uint64_t max_resets = 0;
     bool record_exits = false;  // abi::cell_flags::record_exits
+    // The cell's Untyped, of the size its need says, when the caller cut it
+    // (the product cuts every cell's before it builds any: cells/run.cpp);
+    // 0: build_cell cuts it from env's pool.
+    CPtr untyped = 0;
 };
 
-inline constexpr std::uint64_t max_guest_ram_pages = 512;
-inline constexpr std::uint64_t max_image_bytes = 1 << 20;
+inline constexpr std::uint64_t max_guest_ram_pages = description::max_guest_ram / user::page_size;
 
 // Where the root task meets its cells: one Endpoint for their reports and
 // one Notification for their consoles, each cell holding a write-only copy
@@ -47,6 +52,7 @@ struct CellMemory {
     std::uint64_t total = 0;      // handed out
     std::uint64_t guest_ram = 0;  // guest RAM frames
     std::uint64_t image = 0;      // the image the VMM loads (and reloads at a reset)
+    std::uint64_t planned = 0;    // what its need (description/need.hpp) allowed for: total never exceeds it
     // Everything else: kernel objects (VCPU, EPT, TCB, CSpace, page
     // tables, SchedContext), the VMM program, its state and console pages.
     [[nodiscard]] std::uint64_t hypervisor() const { return total - guest_ram; }
@@ -66,8 +72,12 @@ struct Cell {
 // The largest number of cells; also the number of console views.
 inline constexpr unsigned max_cells = 8;
 
+// What building the cell of `spec` takes; false if its VMM program is
+// not one the root task can load.
+bool need_of(const CellSpec& spec, description::CellNeed& need);
+
 // Builds cell number `index` (< max_cells) as `spec` says from an Untyped
-// of its own cut from env's pool, and starts its VMM.
+// of its own (spec.untyped, or cut from env's pool), and starts its VMM.
 Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned index, Cell& cell);
 
 // Makes the Endpoint and Notification of a CellLink (from env's pool).

@@ -4,9 +4,9 @@
 
 #include "cells/cell.hpp"
 #include "cells/monitor.hpp"
+#include "cells/prepare.hpp"
 #include "description/check.hpp"
 #include "program.hpp"
-#include "septum/lib/cmdline.hpp"
 #include "septum/user/cpu.hpp"
 
 namespace septum::roottask::cells {
@@ -26,23 +26,6 @@ struct CheckName {
         }
     }
 };
-
-CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
-    CellSpec s;
-    s.name = d.name;
-    s.vmm = find_module(bi, d.vmm_module);
-    s.image = find_module(bi, d.guest_module);
-    s.image_kind = d.image_kind;
-    s.guest_ram_pages = d.guest_ram_bytes / user::page_size;
-    s.guest_entry = d.guest_entry;
-    s.priority = static_cast<std::uint8_t>(d.priority);
-    s.budget = d.budget;
-    s.period = d.period;
-    s.max_resets = d.max_resets;
-    const boot::OptionValue record = boot::find_option(bi.cmdline, "septum.record-exits");
-    s.record_exits = record.equals("all") || record.equals(d.name);
-    return s;
-}
 
 const char* outcome(const CellWatch& w) {
     if (w.label == static_cast<std::uint64_t>(abi::CellReport::stopped)) {
@@ -81,29 +64,33 @@ void run(Env& env, const abi::ModuleDescription& module) {
     if (!report.setup(make_link(env, link), "system.cells", "the root task's endpoint and notification")) {
         return;
     }
+    CellSpec specs[max_cells];
+    if (!prepare(env, system_description, specs)) {
+        return;
+    }
     unsigned built = 0;
     for (std::uint32_t i = 0; i < system_description.cell_count; ++i) {
         const abi::CellDescription& d = system_description.cells[i];
-        const CellSpec spec = spec_of(d, *env.bi);
         const CheckName name("system.cell.", d.name);
-        if (spec.vmm == nullptr || spec.image == nullptr) {
-            report.check(false, name.text, "boot module {} missing",
-                         spec.vmm == nullptr ? d.vmm_module : d.guest_module);
-            continue;
-        }
         // The cell's index (its badge, its console view) is its place in
         // the description, whether or not the cells before it were built.
         Cell& c = cells[i];
-        const Status s = build_cell(env, spec, link, i, c);
+        const Status s = build_cell(env, specs[i], link, i, c);
         if (s != Status::ok) {
             report.fail(name.text, "not built: {}", user::status_name(s));
+            continue;
+        }
+        watches[built++].cell = &c;
+        // The plan (description/need.cpp) must not have under-counted.
+        if (c.bytes.total > c.bytes.planned) {
+            report.fail(name.text, "took {} bytes of its Untyped, more than the {} its need allowed", c.bytes.total,
+                        c.bytes.planned);
             continue;
         }
         report.pass(name.text,
                     "{} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} of {} ticks",
                     c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024, c.bytes.guest_ram / 1024, d.priority, d.budget,
                     d.period);
-        watches[built++].cell = &c;
     }
     user::Console& console = report.out();
     Monitor monitor(link, watches, built, &console);

@@ -2,19 +2,26 @@
 // binary form the root task reads (abi/system_description.hpp), and checks it with the
 // root task's own rules (roottask/description/check.cpp) so a mistake is
 // found at build time, with the file and the cell named. The root task
-// checks it again at boot: the binary is input there too.
+// checks it again at boot: the binary is input there too. Given the boot
+// modules (--module NAME=FILE), it says what building each cell takes
+// (roottask/description/need.cpp), which the root task checks against the
+// machine before it builds any.
 #include <fmt/core.h>
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "description/check.hpp"
+#include "description/need.hpp"
 #include "septum/abi/system_description.hpp"
 
 namespace {
@@ -129,15 +136,86 @@ SystemDescription compile(const toml::table& root) {
     return d;
 }
 
+std::vector<std::uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw Failure(fmt::format("cannot read {}", path));
+    }
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+using Modules = std::map<std::string, std::string>;  // boot module name -> file
+
+Modules modules_from(const std::vector<std::string>& args) {
+    Modules m;
+    for (const std::string& a : args) {
+        const std::size_t eq = a.find('=');
+        if (eq == 0 || eq == std::string::npos || eq + 1 == a.size()) {
+            throw Failure(fmt::format("--module {}: want NAME=FILE", a));
+        }
+        m[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    return m;
+}
+
+const std::string& module_file(const Modules& modules, const char* name, std::uint32_t cell, const char* cell_name) {
+    const auto it = modules.find(name);
+    if (it == modules.end()) {
+        throw Failure(fmt::format("cell {} (\"{}\"): boot module {} is not among the modules (--module {}=FILE)", cell,
+                                  cell_name, name, name));
+    }
+    return it->second;
+}
+
+constexpr std::uint64_t kib(std::uint64_t bytes) { return (bytes + 1023) / 1024; }
+
+// What building each cell takes, as the root task works it out at boot.
+void print_needs(const SystemDescription& d, const Modules& modules) {
+    namespace description = septum::roottask::description;
+    std::uint64_t untyped = 0, slots = 0;
+    std::string lines;
+    for (std::uint32_t i = 0; i < d.cell_count; ++i) {
+        const CellDescription& c = d.cells[i];
+        const std::string& vmm_file = module_file(modules, c.vmm_module, i, c.name);
+        const std::vector<std::uint8_t> vmm = read_file(vmm_file);
+        const std::uint64_t image = read_file(module_file(modules, c.guest_module, i, c.name)).size();
+        septum::elf::Image program;
+        if (!description::read_program(vmm.data(), vmm.size(), program)) {
+            throw Failure(fmt::format("cell {} (\"{}\"): {} ({}) is not an ELF executable the root task can load", i,
+                                      c.name, c.vmm_module, vmm_file));
+        }
+        if (image == 0 || image > description::max_image_bytes) {
+            throw Failure(fmt::format("cell {} (\"{}\"): guest image {} has {} bytes, not 1 to {}", i, c.name,
+                                      c.guest_module, image, description::max_image_bytes));
+        }
+        const description::CellNeed n =
+            description::cell_need({c.guest_ram_bytes / 4096, image, &program, c.period != 0});
+        untyped += n.untyped_bytes();
+        slots += n.root_slots();
+        lines += fmt::format(
+            "  {}: an Untyped of {} KiB for {} KiB (in KiB: guest RAM {}, image {}, VMM program {}, page tables {}, "
+            "other objects {}, alignment at most {}); {} slots\n",
+            c.name, kib(n.untyped_bytes()), kib(n.bytes), kib(n.guest_ram), kib(n.image), kib(n.program),
+            kib(n.page_tables), kib(n.objects), kib(n.alignment), n.root_slots());
+    }
+    fmt::print("sysgen: {} cells need {} KiB of Untyped memory and {} slots of the root task's CNode:\n{}",
+               d.cell_count, kib(untyped), slots, lines);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Compile a Septum system description (TOML) into the root task's binary form"};
     std::string input, output;
+    std::vector<std::string> module_args;
     app.add_option("input", input, "the system description, TOML")->required()->check(CLI::ExistingFile);
     app.add_option("-o,--output", output, "where the binary goes")->required();
+    app.add_option("--module", module_args,
+                   "NAME=FILE: a boot module of the image; given every module the cells name, sysgen says what "
+                   "building each cell takes");
     CLI11_PARSE(app, argc, argv);
     try {
+        const Modules modules = modules_from(module_args);
         const SystemDescription d = compile(toml::parse_file(input));
         const auto verdict = septum::roottask::description::check(&d, sizeof d);
         if (about_a_cell(verdict.error)) {
@@ -146,6 +224,18 @@ int main(int argc, char** argv) {
         }
         if (verdict.error != septum::roottask::description::Error::none) {
             throw Failure(septum::roottask::description::explain(verdict.error));
+        }
+        if (modules.empty()) {
+            std::uint64_t ram = 0;
+            for (std::uint32_t i = 0; i < d.cell_count; ++i) {
+                ram += d.cells[i].guest_ram_bytes;
+            }
+            fmt::print(
+                "sysgen: {} cells, {} KiB of guest RAM; with the modules (--module NAME=FILE) sysgen says "
+                "what building them takes\n",
+                d.cell_count, kib(ram));
+        } else {
+            print_needs(d, modules);
         }
         std::ofstream out(output, std::ios::binary);
         out.write(reinterpret_cast<const char*>(&d), sizeof d);

@@ -26,6 +26,7 @@ public:
     Result<CPtr> make(caps::ObjectKind kind, std::uint64_t size_arg = 0);
 
     [[nodiscard]] std::uint64_t mark() const { return next_; }
+    [[nodiscard]] std::uint64_t slots_left() const { return end_ - next_; }
     // Destroys every object made from the Untyped, empties the slots handed
     // out since `mark` and hands them out again.
     Status release_to(std::uint64_t mark);

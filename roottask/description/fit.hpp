@@ -1,0 +1,62 @@
+// Whether the machine can build every cell of a description, decided
+// before any cell is built: each cell's Untyped (need.hpp) must come from
+// one of the machine's Untyped blocks, and the root task's CNode must have
+// the slots. The root task plans, cuts every cell's Untyped in the plan's
+// order, and only then builds the cells, so no build runs out of memory
+// halfway. Portable.
+#pragma once
+
+#include <cstdint>
+
+#include "description/need.hpp"
+#include "septum/abi/bootinfo.hpp"
+#include "septum/abi/system_description.hpp"
+
+namespace septum::roottask::description {
+
+// One Untyped of the machine: its size and its watermark (the bytes earlier
+// retypes took from it, each object naturally aligned).
+struct Block {
+    std::uint8_t size_bits = 0;
+    std::uint64_t used = 0;
+
+    [[nodiscard]] std::uint64_t size() const { return std::uint64_t{1} << size_bits; }
+    // Where an Untyped of 2^bits cut from it would start, or ~0 if it
+    // cannot be cut (it is no smaller than the block, or there is no room).
+    [[nodiscard]] std::uint64_t fit(std::uint8_t bits) const;
+};
+
+struct Machine {
+    Block blocks[abi::max_untyped_descriptions] = {};
+    std::uint32_t block_count = 0;
+    std::uint64_t free_slots = 0;  // of the root task's CNode
+
+    [[nodiscard]] std::uint64_t free_bytes() const;
+    // The largest Untyped one retype could still cut (0: none).
+    [[nodiscard]] std::uint64_t largest_free() const;
+};
+
+// The machine's Untyped blocks as the kernel handed them over, untouched.
+Machine machine_of(const abi::BootInfo& bi, std::uint64_t free_slots);
+
+struct Plan {
+    bool memory_ok = true;
+    bool slots_ok = true;
+    std::uint32_t order[abi::max_system_cells] = {};  // largest Untyped first: the order to cut them in
+    std::uint32_t block[abi::max_system_cells] = {};  // the block each cell's Untyped comes from
+    std::uint32_t unplaced = 0;                       // memory short: the first cell, in that order, no block holds ...
+    std::uint64_t largest_left = 0;                   // ... and the largest Untyped the blocks could still give then
+    std::uint64_t bytes_needed = 0;                   // the cells' Untypeds together
+    std::uint64_t slots_needed = 0;                   // the root task's CNode slots they take
+
+    [[nodiscard]] bool ok() const { return memory_ok && slots_ok; }
+};
+
+// Plans `count` (at most abi::max_system_cells) cells of these needs on the
+// machine. The cells' Untypeds are placed largest first (ties in
+// description order), each in the block it leaves with the least free
+// space; in decreasing sizes, natural alignment adds no gap after the
+// first in a block.
+Plan plan(const CellNeed* needs, std::uint32_t count, const Machine& machine);
+
+}  // namespace septum::roottask::description
