@@ -49,7 +49,8 @@ void run_step(sim::SimSystem& sys, const std::uint8_t* step) {
     Tcb* t = k.schedule();
     const unsigned what = step[0] % 12;
     if (what == 8) {
-        k.handle_timer_tick();
+        arch::clock::sim::tsc += 1000;
+        k.handle_time_event();
         return;
     }
     if (what == 10) {

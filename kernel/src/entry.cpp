@@ -1,6 +1,7 @@
 // Kernel entries from user mode and the way back: the syscall entry, traps
 // (exceptions and interrupts taken in user mode), and the loop that picks
 // the next thread or idles.
+#include "clock.hpp"
 #include "fpu.hpp"
 #include "interrupts.hpp"
 #include "kernel.hpp"
@@ -35,12 +36,16 @@ namespace {
     for (;;) {
         Tcb* t = kernel.schedule();
         if (t == nullptr) {
-            // Idle. Timer ticks taken here still count: they replenish
-            // budgets, so throttled threads become ready again.
+            // Idle, until an interrupt: the timer (armed for the next
+            // replenishment, if any) or a device's. Pending destruction
+            // keeps the timer coming.
+            if (kernel.authority.destruction_pending()) {
+                kernel.scheduler.wake_by(arch::clock::now() + kernel.scheduler.cycles(Kernel::reap_interval_us));
+            }
             const std::uint64_t before = arch::lapic::ticks();
             asm volatile("sti; hlt; cli" ::: "memory");
-            for (std::uint64_t n = arch::lapic::ticks() - before; n > 0; --n) {
-                kernel.handle_timer_tick();
+            if (arch::lapic::ticks() != before) {
+                kernel.handle_time_event();
             }
             continue;
         }
@@ -72,7 +77,7 @@ void user_trap(arch::InterruptFrame& f) {
             asm volatile("mov %%cr2, %0" : "=r"(cr2));
             kernel.handle_user_exception(f.vector, f.error_code, cr2);
         } else if (f.vector == arch::lapic::timer_vector) {
-            kernel.handle_timer_tick();
+            kernel.handle_time_event();
         }
     }
     run();

@@ -53,7 +53,12 @@ public:
     // thread (the caller may enter it without scheduling).
     bool handle_syscall();
     void handle_user_exception(std::uint64_t vector, std::uint64_t error_code, std::uint64_t cr2);
-    void handle_timer_tick();
+    // The timer's interrupt, or a guest's preemption timer: the scheduler
+    // charges and replenishes (Scheduler::time_event), the reaper advances.
+    void handle_time_event();
+    // A timer event comes within this long (TSC cycles) while destruction
+    // is pending, even when nothing runs.
+    static constexpr std::uint64_t reap_interval_us = 1000;
 
     // --- the IPC fast path (fastpath.cpp) ------------------------------------
     enum class Fast : std::uint8_t { declined, handled, switched };

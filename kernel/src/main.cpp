@@ -6,6 +6,7 @@
 #include "boot/free_memory.hpp"
 #include "boot/root_task.hpp"
 #include "boot_checks.hpp"
+#include "clock.hpp"
 #include "console.hpp"
 #include "cpu.hpp"
 #include "fpu.hpp"
@@ -108,6 +109,20 @@ bool find_free_memory(boot::FreeMemory& mem) {
 }
 
 // Builds the root task and reports it; true when it is ready to run.
+// The scheduler's clock: the TSC's rate, measured against the PIT, and
+// the timer mode (docs/kernel.md, "Scheduling").
+void start_clock(TestReport& r) {
+    if (!arch::lapic::init()) {
+        r.fail("clock", "no usable local APIC: the kernel has no timer");
+        return;
+    }
+    const bool measured = arch::clock::calibrate();
+    r.check(measured, "clock.calibrate", "TSC at {} kHz{}; timer in {} mode", arch::clock::tsc_khz(),
+            measured ? " (measured against the PIT)" : ", a guess: the PIT did not finish counting",
+            arch::clock::deadline_mode() ? "TSC-deadline" : "one-shot");
+    kernel::kernel.scheduler.set_clock_rate(arch::clock::tsc_khz());
+}
+
 bool prepare_root_task(TestReport& r) {
     if (boot_info.module_count == 0) {
         r.skip("kernel.root-task", "no boot module: the kernel only checks the machine");
@@ -175,6 +190,7 @@ extern "C" [[noreturn]] void kernel_main() {
     arch::run_self_tests(report);
     provoke_on_request(boot::find_option(boot_info.cmdline, "septum.selftest"));
     arch::start_virtualization(report);
+    start_clock(report);
     const bool root_task = prepare_root_task(report);
     report.end();
     if (!root_task) {
@@ -183,8 +199,6 @@ extern "C" [[noreturn]] void kernel_main() {
                                                   : arch::platform::ExitStatus::failure);
     }
     // From here the root task reports, ends the run and powers off.
-    constexpr std::uint32_t scheduling_tick_count = 0x4000;
-    (void)arch::lapic::init();
-    arch::lapic::start_periodic(scheduling_tick_count);
+    arch::clock::start();
     kernel::start_user_space();
 }

@@ -28,7 +28,7 @@ void Scheduler::enqueue(Tcb& t, bool at_head) {
     bitmap_[p / 64] |= std::uint64_t{1} << (p % 64);
     summary_ |= std::uint64_t{1} << (p / 64);
     if (t.timeslice_left == 0) {
-        t.timeslice_left = timeslice_ticks;
+        t.timeslice_left = timeslice_;
     }
 }
 
@@ -54,11 +54,20 @@ void Scheduler::remove(Tcb& t) {
 Tcb* Scheduler::schedule() {
     Tcb* best = highest_queued();
     Tcb* cur = running_;
-    if (cur != nullptr && runnable(*cur)) {
-        if (best == nullptr || cur->priority > best->priority || (cur->priority == best->priority && !yield_pending_)) {
-            yield_pending_ = false;
-            return cur;
+    if (cur != nullptr && runnable(*cur) &&
+        (best == nullptr || cur->priority > best->priority || (cur->priority == best->priority && !yield_pending_))) {
+        // It keeps the CPU: its time goes on counting, and its deadline
+        // stands unless something changed it.
+        yield_pending_ = false;
+        if (replan_) {
+            plan(arch::clock::now());
         }
+        return cur;
+    }
+    // A switch: the time so far is the outgoing thread's.
+    const std::uint64_t now = arch::clock::now();
+    account(now);
+    if (cur != nullptr && runnable(*cur)) {
         // It gives way: after a yield or its timeslice to the tail, when
         // preempted by a higher priority to the head, of its priority.
         enqueue(*cur, !yield_pending_);
@@ -68,11 +77,12 @@ Tcb* Scheduler::schedule() {
         remove(*best);
     }
     running_ = best;
+    plan(now);
     return best;
 }
 
 void Scheduler::rotate(Tcb& t) {
-    t.timeslice_left = timeslice_ticks;
+    t.timeslice_left = timeslice_;
     if (&t == running_) {
         yield_pending_ = true;
         return;
@@ -85,61 +95,71 @@ void Scheduler::rotate(Tcb& t) {
 
 void Scheduler::forget_thread(const Tcb& t) {
     if (running_ == &t) {
+        account(arch::clock::now());
         running_ = nullptr;
         yield_pending_ = false;
+        replan_ = true;
     }
 }
 
-void Scheduler::tick() {
-    ++ticks_;
-    replenish_due();
-    Tcb* t = running_;
-    if (t == nullptr || !runnable(*t)) {
-        return;
+void Scheduler::time_event() {
+    armed_ = never;  // it fired (or a guest's timer did first): the next plan re-arms
+    const std::uint64_t now = arch::clock::now();
+    account(now);
+    replenish_due(now);
+    if (Tcb* t = running_; t != nullptr && runnable(*t) && t->timeslice_left == 0) {
+        rotate(*t);
     }
-    charge(*t);
-    if (!runnable(*t)) {
-        return;  // throttled: schedule() lets it go
-    }
-    if (t->timeslice_left > 1) {
-        --t->timeslice_left;
-        return;
-    }
-    rotate(*t);
+    replan_ = true;
 }
 
-void Scheduler::charge(Tcb& t) {
-    SchedContext* sc = t.sched_context;
-    if (sc == nullptr || !sc->limited()) {
+// `spent` cycles up to `now` go to the budget's period, or when a period
+// began meanwhile, only those after its start.
+void Scheduler::charge(SchedContext& sc, std::uint64_t now, std::uint64_t spent) {
+    sc.consumed += spent;
+    if (!sc.limited()) {
         return;
     }
-    if (ticks_ - sc->period_start >= sc->period) {
-        sc->period_start += (ticks_ - sc->period_start) / sc->period * sc->period;
-        sc->used = 0;
+    if (now >= sc.release()) {
+        begin_period(sc, now, spent);
+    } else {
+        sc.used += spent;
     }
-    if (++sc->used < sc->budget) {
-        return;
+    if (sc.used >= sc.budget && !sc.throttled) {  // charged again before it left the CPU: once
+        throttle(sc);
     }
+}
+
+void Scheduler::throttle(SchedContext& sc) {
     // Budget spent: out of the queue until the next period.
-    remove(t);
-    sc->throttled = true;
-    sc->next_throttled = throttled_;
-    throttled_ = sc;
+    sc.throttled = true;
+    sc.next_throttled = throttled_;
+    throttled_ = &sc;
+    next_release_ = sc.release() < next_release_ ? sc.release() : next_release_;
+    if (sc.bound != nullptr) {
+        remove(*sc.bound);
+    }
 }
 
-void Scheduler::replenish_due() {
+void Scheduler::replenish_due(std::uint64_t now) {
+    if (now < next_release_) {
+        return;
+    }
+    std::uint64_t next = never;
     SchedContext** link = &throttled_;
     while (*link != nullptr) {
         SchedContext& sc = **link;
-        if (ticks_ - sc.period_start < sc.period) {
+        if (now < sc.release()) {
+            next = sc.release() < next ? sc.release() : next;
             link = &sc.next_throttled;
             continue;
         }
         *link = sc.next_throttled;
-        sc.period_start += (ticks_ - sc.period_start) / sc.period * sc.period;
+        sc.period_start += (now - sc.period_start) / sc.period * sc.period;
         sc.used = 0;
         unthrottle(sc);
     }
+    next_release_ = next;
 }
 
 void Scheduler::unthrottle(SchedContext& sc) {
@@ -151,6 +171,10 @@ void Scheduler::unthrottle(SchedContext& sc) {
 }
 
 void Scheduler::bind(Tcb& t, SchedContext* sc) {
+    if (&t == running_) {
+        account(arch::clock::now());  // the time so far on the old budget
+        replan_ = true;
+    }
     if (t.sched_context != nullptr) {
         t.sched_context->bound = nullptr;
     }
@@ -166,26 +190,43 @@ void Scheduler::bind(Tcb& t, SchedContext* sc) {
 }
 
 void Scheduler::configure(SchedContext& sc, std::uint64_t budget, std::uint64_t period) {
+    const std::uint64_t now = arch::clock::now();
+    if (sc.bound != nullptr && sc.bound == running_) {
+        account(now);  // the time so far under the old budget
+        replan_ = true;
+    }
+    if (sc.throttled) {
+        leave_throttled(sc);
+        sc.throttled = false;
+    }
     sc.budget = budget;
     sc.period = period;
     sc.used = 0;
-    sc.period_start = ticks_;
-    if (sc.throttled) {
-        leave_throttled(sc);
-        unthrottle(sc);  // a fresh budget: back in the queue
+    sc.period_start = now;
+    if (sc.bound != nullptr && sc.bound->state == ThreadState::ready) {
+        make_ready(*sc.bound);  // a fresh budget: back in the queue
     }
 }
 
 void Scheduler::leave_throttled(SchedContext& sc) {
-    for (SchedContext** link = &throttled_; *link != nullptr; link = &(*link)->next_throttled) {
+    std::uint64_t next = never;
+    for (SchedContext** link = &throttled_; *link != nullptr;) {
         if (*link == &sc) {
             *link = sc.next_throttled;
-            break;
+            continue;
         }
+        next = (*link)->release() < next ? (*link)->release() : next;
+        link = &(*link)->next_throttled;
     }
+    sc.next_throttled = nullptr;
+    next_release_ = next;
 }
 
 void Scheduler::forget(SchedContext& sc) {
+    if (sc.bound != nullptr && sc.bound == running_) {
+        account(arch::clock::now());
+        replan_ = true;
+    }
     if (sc.throttled) {
         leave_throttled(sc);
         sc.throttled = false;
@@ -241,6 +282,14 @@ const char* Scheduler::check() const {
         if (!sc->throttled) {
             return "an unthrottled SchedContext is on the throttled list";
         }
+        if (sc->release() < next_release_) {
+            return "a throttled budget is replenished before the timer is due";
+        }
+    }
+    if (running_ != nullptr && running_->sched_context != nullptr && running_->sched_context->limited() &&
+        running_->state == ThreadState::ready && !running_->sched_context->throttled &&
+        running_->sched_context->used >= running_->sched_context->budget) {
+        return "the running thread's budget is spent but it is not throttled";
     }
     return nullptr;
 }

@@ -1,4 +1,4 @@
-// What the kernel does with an exception or timer tick taken in user mode,
+// What the kernel does with an exception or timer event taken in user mode,
 // once the thread's registers are saved (entry.cpp on the machine; a test
 // or fuzzer on the simulated machine).
 #include "kernel.hpp"
@@ -7,7 +7,7 @@
 namespace septum::kernel {
 
 namespace {
-constexpr std::uint64_t reap_per_tick = 64;
+constexpr std::uint64_t reap_per_tick = 64;  // destruction steps per timer event
 constexpr std::uint64_t vector_nmi = 2;
 constexpr std::uint64_t vector_page_fault = 14;
 }  // namespace
@@ -24,12 +24,13 @@ void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_cod
     }
 }
 
-// Each tick also advances destruction that a delete left pending (a
+// Each timer event also advances destruction that a delete left pending (a
 // CNode's contents wait for the reaper), so objects held only there - a
 // thread among them - go within bounded time even if nobody makes another
-// delete, revoke or retype.
-void Kernel::handle_timer_tick() {
-    scheduler.tick();
+// delete, revoke or retype: while it is pending, an idle kernel still
+// takes a timer event at least every reap interval (entry.cpp).
+void Kernel::handle_time_event() {
+    scheduler.time_event();
     if (authority.destruction_pending()) {
         caps::Budget budget{reap_per_tick};
         (void)authority.reap(budget);

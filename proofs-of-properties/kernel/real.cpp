@@ -74,6 +74,11 @@ RealSystem::RealSystem(const Description& d) : description_(d) {
     arch::sim::memory_size = memory_bytes;
     std::destroy_at(&kernel::kernel);
     std::construct_at(&kernel::kernel);
+    // One simulated TSC cycle per tick of the specification, and the
+    // kernel's 5 ms timeslice five ticks long.
+    kernel::kernel.scheduler.set_clock_rate(1);
+    arch::clock::sim::tsc = 0;
+    arch::clock::sim::armed = kernel::Scheduler::never;
     generations_ = std::make_unique<std::uint32_t[]>(memory_bytes >> 12);
     kernel::kernel.address_spaces.init(generations_.get(), memory_bytes >> 12);
     build_system_region();
@@ -236,7 +241,8 @@ int RealSystem::running() const { return thread_index(kernel::kernel.current); }
 std::uint64_t RealSystem::step(const Action& a) {
     Kernel& k = kernel::kernel;
     if (a.kind == Action::Kind::tick) {
-        k.handle_timer_tick();
+        arch::clock::sim::tsc += 1;
+        k.handle_time_event();
         k.schedule();
         return 0;
     }
@@ -282,7 +288,7 @@ View RealSystem::view() const {
     const Kernel& k = kernel::kernel;
     View v;
     v.running = running();
-    v.ticks = k.scheduler.now();
+    v.ticks = arch::clock::now();
     auto add_cap = [&](std::uint64_t container, std::uint64_t index, const caps::Slot& s) {
         if (s.empty()) {
             return;

@@ -101,22 +101,21 @@ void Spec::rotate(int t) {
     }
 }
 
+// The tick is charged to the thread that had the CPU: its timeslice and
+// its budget; then budgets whose period has begun are replenished, and a
+// thread whose timeslice is over gives way to an equal one.
 void Spec::tick() {
     ++ticks_;
-    replenish_due();
     const int t = running_;
-    if (t < 0 || !runnable(t)) {
-        return;
+    if (t >= 0) {
+        std::uint32_t& left = threads_[t].timeslice_left;
+        left = left > 0 ? left - 1 : 0;
+        charge(t);
     }
-    charge(t);
-    if (!runnable(t)) {
-        return;
+    replenish_due();
+    if (t >= 0 && runnable(t) && threads_[t].timeslice_left == 0) {
+        rotate(t);
     }
-    if (threads_[t].timeslice_left > 1) {
-        --threads_[t].timeslice_left;
-        return;
-    }
-    rotate(t);
 }
 
 // A tick of the running thread uses a tick of its budget; periods begin at
@@ -129,11 +128,16 @@ void Spec::charge(int t) {
     if (sc.period == 0) {
         return;
     }
+    // The tick is the time (ticks_ - 1, ticks_]: it counts in the period
+    // that held its start, so one that ends as a period begins is the old
+    // period's.
     if (ticks_ - sc.period_start >= sc.period) {
         sc.period_start += (ticks_ - sc.period_start) / sc.period * sc.period;
-        sc.used = 0;
+        sc.used = sc.period_start == ticks_ ? 0 : 1;
+    } else {
+        ++sc.used;
     }
-    if (++sc.used < sc.budget) {
+    if (sc.used < sc.budget || sc.throttled) {
         return;
     }
     unqueue(t);

@@ -201,7 +201,7 @@ std::string Theorems::cpu_isolation(int ran, std::uint64_t tick) {
     if (c.period == 0) {
         return "";
     }
-    const std::uint64_t window = tick / c.period;
+    const std::uint64_t window = (tick - 1) / c.period;  // the tick is the time (tick - 1, tick]
     const std::uint64_t got = ++ticks_in_window_[{ran, window}];
     if (got > c.budget) {
         return "thread " + std::to_string(ran) + " received " + std::to_string(got) + " ticks in period " +

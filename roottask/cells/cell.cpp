@@ -97,12 +97,13 @@ Status give_capabilities(Env& env, const Cell& cell, const CellLink& link, CPtr 
 }
 
 Status set_budget(Env& env, const Cell& cell, const CellSpec& spec) {
-    if (spec.period == 0) {
+    if (spec.period_us == 0) {
         return Status::ok;
     }
     const Result<CPtr> sc = env.make(ObjectKind::sched_context);
     SEPTUM_TRY(sc);
-    SEPTUM_TRY(user::invoke(sc.value(), abi::Invocation::sched_context_configure, {spec.budget, spec.period}).status);
+    SEPTUM_TRY(
+        user::invoke(sc.value(), abi::Invocation::sched_context_configure, {spec.budget_us, spec.period_us}).status);
     return user::invoke(cell.vmm.thread.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status;
 }
 
@@ -111,7 +112,7 @@ Status check(const CellSpec& spec, unsigned index) {
         return Status::invalid_argument;
     }
     if (spec.guest_ram_pages == 0 || spec.guest_ram_pages > max_guest_ram_pages || spec.image->size == 0 ||
-        spec.image->size > description::max_image_bytes || (spec.period != 0 && spec.budget == 0)) {
+        spec.image->size > description::max_image_bytes || (spec.period_us != 0 && spec.budget_us == 0)) {
         return Status::out_of_range;
     }
     return Status::ok;
@@ -187,7 +188,7 @@ bool need_of(const CellSpec& spec, description::CellNeed& need) {
         !description::read_program(reinterpret_cast<const std::uint8_t*>(spec.vmm->address), spec.vmm->size, program)) {
         return false;
     }
-    need = description::cell_need({spec.guest_ram_pages, spec.image->size, &program, spec.period != 0});
+    need = description::cell_need({spec.guest_ram_pages, spec.image->size, &program, spec.period_us != 0});
     return true;
 }
 

@@ -27,7 +27,7 @@ struct CellSpec {
     std::uint64_t guest_ram_pages = 16;  // at most 512 (2 MiB, one EPT page table)
     std::uint64_t guest_entry = 0x1000;  // flat images: the load address
     std::uint8_t priority = 100;
-    std::uint64_t budget = 0, period = 0;  // ticks; period 0: no SchedContext, the thread's priority alone
+    std::uint64_t budget_us = 0, period_us = 0;  // period 0: no SchedContext, the thread's priority alone
     std::uint64_t max_resets = 0;
     bool record_exits = false;  // abi::cell_flags::record_exits
     // The cell's Untyped, of the size its need says, when the caller cut it

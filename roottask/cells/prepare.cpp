@@ -23,8 +23,8 @@ CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
     s.guest_ram_pages = d.guest_ram_bytes / user::page_size;
     s.guest_entry = d.guest_entry;
     s.priority = static_cast<std::uint8_t>(d.priority);
-    s.budget = d.budget;
-    s.period = d.period;
+    s.budget_us = d.budget_us;
+    s.period_us = d.period_us;
     s.max_resets = d.max_resets;
     const boot::OptionValue record = boot::find_option(bi.cmdline, "septum.record-exits");
     s.record_exits = record.equals("all") || record.equals(d.name);

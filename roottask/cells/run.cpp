@@ -88,9 +88,9 @@ void run(Env& env, const abi::ModuleDescription& module) {
             continue;
         }
         report.pass(name.text,
-                    "{} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} of {} ticks",
-                    c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024, c.bytes.guest_ram / 1024, d.priority, d.budget,
-                    d.period);
+                    "{} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} us of every {} us",
+                    c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024, c.bytes.guest_ram / 1024, d.priority,
+                    d.budget_us, d.period_us);
     }
     user::Console& console = report.out();
     Monitor monitor(link, watches, built, &console);

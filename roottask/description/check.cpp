@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "septum/abi/invocation.hpp"
+
 namespace septum::roottask::description {
 
 namespace {
@@ -72,7 +74,7 @@ Error check_cell(const abi::CellDescription& c) {
     if (c.priority < 1 || c.priority > 254) {
         return Error::priority;
     }
-    if (c.period < 1 || c.period > max_period || c.budget < 1 || c.budget > c.period) {
+    if (c.period_us > abi::max_period_us || c.budget_us < abi::min_budget_us || c.budget_us > c.period_us) {
         return Error::budget;
     }
     if (c.max_resets > max_resets) {
@@ -84,14 +86,14 @@ Error check_cell(const abi::CellDescription& c) {
 bool fits(const abi::CellDescription* cells, std::uint32_t count) {
     std::uint64_t units = 1;  // the least common multiple of the periods, while it stays small
     for (std::uint32_t i = 0; i < count && units <= fallback_units; ++i) {
-        units = units / gcd(units, cells[i].period) * cells[i].period;  // period <= 1000: no overflow here
+        units = units / gcd(units, cells[i].period_us) * cells[i].period_us;  // units <= 2^32, period < 2^24
     }
     const bool exact = units <= fallback_units;
     units = exact ? units : fallback_units;
     std::uint64_t total = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
         const abi::CellDescription& c = cells[i];
-        total += exact ? c.budget * (units / c.period) : ((c.budget << 32) + c.period - 1) / c.period;
+        total += exact ? c.budget_us * (units / c.period_us) : ((c.budget_us << 32) + c.period_us - 1) / c.period_us;
     }
     return total <= units;
 }

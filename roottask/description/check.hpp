@@ -22,7 +22,7 @@ namespace septum::roottask::description {
     X(guest_ram, "guest RAM is not a multiple of 4 KiB between 4 KiB and 2 MiB")             \
     X(guest_entry, "a flat image's load address is not inside guest RAM below 1 MiB")        \
     X(priority, "the priority is not between 1 and 254 (the root task has 255)")             \
-    X(budget, "the budget is not between 1 and the period, or the period not 1 to 1000")     \
+    X(budget, "the budget is not between 100 us and the period, or the period is over 10 s") \
     X(resets, "more than 1000 resets")                                                       \
     X(overcommitted, "the cells' budgets add up to more than the CPU")
 
@@ -37,7 +37,7 @@ struct Verdict {
     std::uint32_t cell = 0;  // the cell the error is about, when it is about one
 };
 
-inline constexpr std::uint64_t max_period = 1000, max_resets = 1000;
+inline constexpr std::uint64_t max_resets = 1000;
 inline constexpr std::uint64_t max_guest_ram = std::uint64_t{2} << 20;
 
 // Checks `size` bytes at `bytes` (any alignment) as a SystemDescription.

@@ -197,10 +197,10 @@ Beats beats_of(const CellWatch& w) {
     return b;
 }
 
-// Each cell on half the CPU: a budget of 1 tick in every 2.
+// Each cell on half the CPU: 5 ms in every 10 ms.
 CellSpec half_cpu(CellSpec s) {
-    s.budget = 1;
-    s.period = 2;
+    s.budget_us = 5000;
+    s.period_us = 10000;
     return s;
 }
 

@@ -261,11 +261,12 @@ void budget(Env& env) {
     }
     b.done = done.badged;
     const ErrorCase paths[] = {
-        {"budget above the period", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {3, 2}).status,
+        {"budget above the period",
+         user::invoke(sc.value(), abi::Invocation::sched_context_configure, {3000, 2000}).status,
          Status::invalid_argument},
-        {"budget 0 in a period", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {0, 2}).status,
+        {"budget 0 in a period", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {0, 2000}).status,
          Status::invalid_argument},
-        {"one tick in four", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {1, 4}).status,
+        {"5 ms in 20 ms", user::invoke(sc.value(), abi::Invocation::sched_context_configure, {5000, 20000}).status,
          Status::ok},
         {"bind a Notification",
          user::invoke(limited.tcb(), abi::Invocation::tcb_set_sched_context, {done.object}).status, Status::wrong_kind},
@@ -284,7 +285,7 @@ void budget(Env& env) {
     }
     (void)user::wait(done.object);
     env.report->check(b.changes >= wanted_changes && b.iterations < spin_limit, name,
-                      "a priority-50 spinner ran {} times while a priority-100 one with 1 tick in 4 never blocked "
+                      "a priority-50 spinner ran {} times while a priority-100 one with 5 ms in 20 ms never blocked "
                       "(want {}), after {} iterations; {} configuration errors as expected",
                       b.changes, wanted_changes, b.iterations, sizeof(paths) / sizeof(paths[0]) - 2);
 }

@@ -23,11 +23,16 @@ using Decode = RefusalTest;
 
 TEST_F(Decode, SchedContext) {
     const auto configure = Invocation::sched_context_configure;
-    EXPECT_EQ(refused(slot_sched_context, configure, 1, {10, 100}), Status::invalid_argument);  // too few words
-    EXPECT_EQ(refused(slot_sched_context, Invocation::tcb_resume, 2, {10, 100}), Status::invalid_argument);
-    EXPECT_EQ(refused(slot_sched_context, configure, 2, {0, 100}), Status::invalid_argument);    // no budget
-    EXPECT_EQ(refused(slot_sched_context, configure, 2, {101, 100}), Status::invalid_argument);  // over the period
-    EXPECT_EQ(refused(slot_sched_context, configure, 2, {5, 0}), Status::invalid_argument);
+    const std::uint64_t least = septum::abi::min_budget_us, longest = septum::abi::max_period_us;
+    EXPECT_EQ(refused(slot_sched_context, configure, 1, {least, 1000}), Status::invalid_argument);  // too few words
+    EXPECT_EQ(refused(slot_sched_context, Invocation::tcb_resume, 2, {least, 1000}), Status::invalid_argument);
+    EXPECT_EQ(refused(slot_sched_context, configure, 2, {0, 1000}), Status::invalid_argument);          // no budget
+    EXPECT_EQ(refused(slot_sched_context, configure, 2, {least - 1, 1000}), Status::invalid_argument);  // too small
+    EXPECT_EQ(refused(slot_sched_context, configure, 2, {1001, 1000}), Status::invalid_argument);  // over the period
+    EXPECT_EQ(refused(slot_sched_context, configure, 2, {least, 0}), Status::invalid_argument);
+    EXPECT_EQ(refused(slot_sched_context, configure, 2, {least, longest + 1}), Status::invalid_argument);
+    EXPECT_EQ(refused(slot_sched_context, configure, 2, {~std::uint64_t{0}, ~std::uint64_t{0}}),
+              Status::invalid_argument);  // would overflow the conversion to cycles
 }
 
 TEST_F(Decode, IoPort) {

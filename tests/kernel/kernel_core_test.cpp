@@ -240,23 +240,25 @@ TEST_F(KernelCore, WriteRegistersRefusesKernelAddresses) {
 TEST_F(KernelCore, BudgetThrottlesAndReplenishes) {
     Kernel& k = sys.kernel();
     Tcb& t = running();
-    ASSERT_EQ(sys.syscall(t, Syscall::call, slot_sched_context, label(Invocation::sched_context_configure, 2), {2, 10})
-                  .status,
-              Status::ok);
+    ASSERT_EQ(
+        sys.syscall(t, Syscall::call, slot_sched_context, label(Invocation::sched_context_configure, 2), {2000, 10000})
+            .status,
+        Status::ok);
     ASSERT_EQ(sys.syscall(t, Syscall::call, slot_tcb_base + thread_count - 1,
                           label(Invocation::tcb_set_sched_context, 1), {slot_sched_context})
                   .status,
               Status::ok);
-    EXPECT_EQ(sys.syscall(t, Syscall::call, slot_sched_context, label(Invocation::sched_context_configure, 2), {11, 10})
-                  .status,
-              Status::invalid_argument);
+    EXPECT_EQ(
+        sys.syscall(t, Syscall::call, slot_sched_context, label(Invocation::sched_context_configure, 2), {11000, 10000})
+            .status,
+        Status::invalid_argument);
     unsigned ran = 0;
     for (unsigned tick = 0; tick < 30; ++tick) {
         ran += k.schedule() == &t ? 1 : 0;
-        k.handle_timer_tick();
+        sim::SimSystem::advance(1000);
         ASSERT_EQ(check_kernel_invariants(sys), "");
     }
-    // 2 ticks of budget in each 10-tick period, over 30 ticks.
+    // 2 ms of budget in each 10 ms period, over 30 ms in steps of 1 ms.
     EXPECT_LE(ran, 7u);
     EXPECT_GE(ran, 4u);
 }
@@ -394,7 +396,7 @@ TEST_F(KernelCore, TicksFinishPendingDestruction) {
     ASSERT_TRUE(k.authority.destruction_pending());
     EXPECT_EQ(victim.state, ThreadState::ready);
     for (unsigned i = 0; i < 32 && victim.state != ThreadState::inactive; ++i) {
-        k.handle_timer_tick();
+        sim::SimSystem::advance(1000);
     }
     EXPECT_EQ(victim.state, ThreadState::inactive);
     EXPECT_FALSE(k.authority.destruction_pending());

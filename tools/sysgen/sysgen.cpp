@@ -33,8 +33,8 @@ struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-const std::set<std::string> cell_keys = {"name",    "vmm",      "guest",  "image",  "entry",
-                                         "ram_kib", "priority", "budget", "period", "resets"};
+const std::set<std::string> cell_keys = {"name",    "vmm",      "guest",     "image",     "entry",
+                                         "ram_kib", "priority", "budget_us", "period_us", "resets"};
 
 void copy_string(char* out, std::size_t size, const std::string& value, const std::string& what) {
     if (value.empty() || value.size() >= size) {
@@ -99,8 +99,8 @@ CellDescription cell_from(const toml::table& t) {
     }
     c.guest_ram_bytes = kib * 1024;
     c.priority = integer(t, "priority", 100);
-    c.budget = integer(t, "budget", std::nullopt);
-    c.period = integer(t, "period", std::nullopt);
+    c.budget_us = integer(t, "budget_us", std::nullopt);
+    c.period_us = integer(t, "period_us", std::nullopt);
     c.max_resets = integer(t, "resets", 0);
     return c;
 }
@@ -189,7 +189,7 @@ void print_needs(const SystemDescription& d, const Modules& modules) {
                                       c.guest_module, image, description::max_image_bytes));
         }
         const description::CellNeed n =
-            description::cell_need({c.guest_ram_bytes / 4096, image, &program, c.period != 0});
+            description::cell_need({c.guest_ram_bytes / 4096, image, &program, c.period_us != 0});
         untyped += n.untyped_bytes();
         slots += n.root_slots();
         lines += fmt::format(

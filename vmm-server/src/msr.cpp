@@ -95,6 +95,7 @@ constexpr Rule rule(Msr msr) {
         case Msr::vmx_cr4_fixed0:
         case Msr::vmx_cr4_fixed1:
         case Msr::vmx_procbased_ctls2:
+        case Msr::tsc_deadline:  // no virtual local APIC yet: the guest's CPUID does not offer it
             return Rule{Place::host_only, Check::read_only};
         case Msr::tsc:  // the host's: read-only here
             return Rule{Place::clock, Check::read_only};

@@ -16,12 +16,14 @@ enum Reg : std::uint32_t {
     reg_svr = 0xf0,
     reg_lvt_timer = 0x320,
     reg_timer_initial = 0x380,
+    reg_timer_current = 0x390,
     reg_timer_divide = 0x3e0,
 };
 
 constexpr std::uint32_t svr_enable = 1u << 8;
 constexpr std::uint32_t lvt_masked = 1u << 16;
 constexpr std::uint32_t lvt_periodic = 1u << 17;
+constexpr std::uint32_t lvt_tsc_deadline = 2u << 17;
 constexpr std::uint32_t divide_by_16 = 0x3;
 constexpr std::uint64_t apic_base_enable = 1u << 11;
 constexpr std::uint64_t apic_base_addr_mask = 0x000ffffffffff000;
@@ -70,6 +72,24 @@ void stop() {
     write(reg_lvt_timer, lvt_masked | timer_vector);
     write(reg_timer_initial, 0);
 }
+
+void start_deadline_mode() {
+    write(reg_lvt_timer, lvt_tsc_deadline | timer_vector);
+    // The mode switch takes effect before the first deadline is written
+    // (SDM Vol. 3 11.5.4.1: MFENCE between the two).
+    asm volatile("mfence" ::: "memory");
+    wrmsr(Msr::tsc_deadline, 0);
+}
+
+void start_one_shot_mode() {
+    write(reg_timer_divide, divide_by_16);
+    write(reg_lvt_timer, timer_vector);
+    write(reg_timer_initial, 0);
+}
+
+void set_one_shot(std::uint32_t count) { write(reg_timer_initial, count); }
+
+std::uint32_t current_count() { return read(reg_timer_current); }
 
 std::uint64_t ticks() { return tick_count; }
 

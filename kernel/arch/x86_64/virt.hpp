@@ -51,10 +51,13 @@ inline Status load(VcpuArch& v, const abi::VcpuState& s, std::uint64_t mask, boo
 }
 
 // Enters the guest with the registers in `supplied` (nullptr: those the
-// last exit saved). Never returns: an exit goes to kernel::vcpu_exited
-// (kept or delivered, as the backend sorts it: kernel::VcpuExit), an entry
-// the CPU refused to kernel::vcpu_entry_failed.
-[[noreturn]] inline void enter(VcpuArch& v, const abi::VcpuState* supplied) {
+// last exit saved), until the TSC reaches `deadline` at the latest (the
+// scheduler's next decision, carried out by the VMX-preemption timer).
+// Never returns: an exit goes to kernel::vcpu_exited (kept or delivered,
+// as the backend sorts it: kernel::VcpuExit), an entry the CPU refused to
+// kernel::vcpu_entry_failed.
+[[noreturn]] inline void enter(VcpuArch& v, const abi::VcpuState* supplied, std::uint64_t deadline) {
+    vmx::set_deadline(deadline);
     // The state page's VcpuState starts with the registers in GuestGprs
     // order (vmx/vcpu.cpp checks it), so supplied ones go in from there.
     vmx::enter(v, supplied != nullptr ? reinterpret_cast<const vmx::GuestGprs*>(supplied) : &v.gprs);

@@ -310,6 +310,7 @@ const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septu
     bi.magic = abi::bootinfo_magic;
     bi.cnode_radix = root_cnode_radix;
     bi.ipc_buffer = abi::root_task_ipc_buffer;
+    bi.tsc_khz = k.scheduler.tsc_khz();
     std::strncpy(bi.cmdline, mod.cmdline, sizeof(bi.cmdline) - 1);
     bi.image = abi::SlotRange{image_first, b.next_slot() - image_first};
     b.map_modules(info);

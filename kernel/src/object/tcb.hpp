@@ -50,8 +50,8 @@ struct Tcb {
     Tcb* caller;  // the thread waiting for this thread's reply
     Tcb* callee;  // while blocked_reply: the thread that holds the reply
     Notification* bound_notification;
-    SchedContext* sched_context;  // nullptr: runs without a budget
-    std::uint32_t timeslice_left;
+    SchedContext* sched_context;   // nullptr: runs without a budget
+    std::uint64_t timeslice_left;  // TSC cycles before it gives way to an equal priority
 
     // A fault waiting for its handler: the message the fault endpoint gets
     // (label, then words), kept apart from the user registers it describes.

@@ -118,7 +118,8 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
             v.want_mask = run.want;
             running_vcpu = object;
             // Supplied registers go in straight from the state page.
-            arch::virt::enter(v.arch, !restarted && (run.parts() & abi::vcpu_state::gprs) != 0 ? &state : nullptr);
+            arch::virt::enter(v.arch, !restarted && (run.parts() & abi::vcpu_state::gprs) != 0 ? &state : nullptr,
+                              kernel.scheduler.deadline());
         }
     }
     set_message_info(caller, abi::MessageInfo{});

@@ -68,12 +68,13 @@ inline Status decode_vcpu_run(std::uint64_t raw_supply, std::uint64_t raw_want, 
 Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run);
 
 // An exit as the generic kernel sees it: either kept by the kernel (the
-// host's interrupt, whose handler the backend has run, or an NMI, or the
-// end of the guest's time slice), or delivered to the VMM with its basic
+// host's interrupt, whose handler the backend has run: the timer's is a
+// time event; an NMI; or the guest's timer reaching the scheduler's
+// deadline, also a time event), or delivered to the VMM with its basic
 // reason (abi: ExitInfo.reason bits 15:0, the index of
 // VcpuPage::want_by_reason).
 struct VcpuExit {
-    enum class Kind : std::uint8_t { delivered, host_interrupt, timer_tick, nmi, time_slice };
+    enum class Kind : std::uint8_t { delivered, host_interrupt, timer, nmi, deadline };
     Kind kind;
     std::uint16_t basic_reason;
 };

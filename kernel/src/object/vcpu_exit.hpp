@@ -24,8 +24,8 @@ inline bool vcpu_exited(VcpuExit exit) {
         // Kept by the kernel: the interrupt is the host's (its handler has
         // run), or the guest has had its time slice. The VMM's run starts
         // again when it is next scheduled.
-        if (exit.kind == VcpuExit::Kind::timer_tick) {
-            k.handle_timer_tick();
+        if (exit.kind == VcpuExit::Kind::timer || exit.kind == VcpuExit::Kind::deadline) {
+            k.handle_time_event();
         }
         t.context.rip -= syscall_instruction_length;
         v.restart = true;

@@ -63,12 +63,12 @@ MUTANTS = {
         "if ((can_grant || true) && info.extra_caps > 0) {"),
     "budget-off-by-one": (
         "kernel/src/scheduler.cpp", "a SchedContext is throttled one tick after its budget is spent",
-        "if (++sc->used < sc->budget) {",
-        "if (sc->used++ < sc->budget) {"),
+        "if (sc.used >= sc.budget && !sc.throttled) {",
+        "if (sc.used > sc.budget && !sc.throttled) {"),
     "replenish-early": (
         "kernel/src/scheduler.cpp", "a throttled SchedContext is replenished one tick before its period ends",
-        "if (ticks_ - sc.period_start < sc.period) {",
-        "if (ticks_ - sc.period_start + 1 < sc.period) {"),
+        "if (now < sc.release()) {",
+        "if (now + 1 < sc.release()) {"),
     "lookup-ignores-guard": (
         "capabilities/src/lookup.cpp", "address lookup skips the guard comparison",
         "if (take_bits(cptr, remaining, node->guard_bits) != node->guard) {",

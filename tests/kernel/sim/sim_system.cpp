@@ -33,6 +33,8 @@ SimSystem::SimSystem(std::uint64_t memory_bytes) {
     arch::sim::memory_size = memory_bytes;
     std::destroy_at(&kernel::kernel);
     std::construct_at(&kernel::kernel);
+    arch::clock::sim::tsc = 0;
+    arch::clock::sim::armed = kernel::Scheduler::never;
     Kernel& k = kernel::kernel;
     const std::uint64_t mapping_frames = memory_bytes >> 12;
     generations_ = std::make_unique<std::uint32_t[]>(mapping_frames);
@@ -71,6 +73,11 @@ SimSystem::SimSystem(std::uint64_t memory_bytes) {
         k.scheduler.make_ready(t);
     }
     k.schedule();
+}
+
+void SimSystem::advance(std::uint64_t microseconds) {
+    arch::clock::sim::tsc += microseconds;  // 1 MHz: a cycle is a microsecond
+    kernel::kernel.handle_time_event();
 }
 
 SimSystem::~SimSystem() {

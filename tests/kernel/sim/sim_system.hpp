@@ -64,6 +64,9 @@ public:
                    std::initializer_list<std::uint64_t> words = {});
     // t's result registers now (after it was woken).
     static Result result_of(const Tcb& t);
+    // Time passes (the simulated TSC runs at 1 MHz) and the timer fires:
+    // the running thread is charged, budgets are replenished.
+    static void advance(std::uint64_t microseconds);
 
     // Creates an object of `kind` (2^size_bits bytes, naturally aligned) in
     // free simulated memory, as a boot-time initial capability in the root

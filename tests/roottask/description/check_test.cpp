@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "description/check.hpp"
+#include "septum/abi/invocation.hpp"
 
 namespace septum::roottask::description {
 namespace {
@@ -20,8 +21,8 @@ abi::CellDescription good_cell(const char* name) {
     c.guest_ram_bytes = 64 * 1024;
     c.guest_entry = 0x1000;
     c.priority = 100;
-    c.budget = 1;
-    c.period = 2;
+    c.budget_us = 1000;
+    c.period_us = 2000;
     return c;
 }
 
@@ -95,9 +96,15 @@ TEST(Description, CellRules) {
     expect_refused([](abi::CellDescription& c) { c.guest_entry = c.guest_ram_bytes; }, Error::guest_entry);
     expect_refused([](abi::CellDescription& c) { c.priority = 0; }, Error::priority);
     expect_refused([](abi::CellDescription& c) { c.priority = 255; }, Error::priority);
-    expect_refused([](abi::CellDescription& c) { c.budget = 0; }, Error::budget);
-    expect_refused([](abi::CellDescription& c) { c.budget = 3; }, Error::budget);
-    expect_refused([](abi::CellDescription& c) { c.period = max_period + 1; }, Error::budget);
+    expect_refused([](abi::CellDescription& c) { c.budget_us = 0; }, Error::budget);
+    expect_refused([](abi::CellDescription& c) { c.budget_us = abi::min_budget_us - 1; }, Error::budget);
+    expect_refused([](abi::CellDescription& c) { c.budget_us = 3000; }, Error::budget);
+    expect_refused(
+        [](abi::CellDescription& c) {
+            c.period_us = abi::max_period_us + 1;
+            c.budget_us = c.period_us / 2;
+        },
+        Error::budget);
     expect_refused([](abi::CellDescription& c) { c.max_resets = max_resets + 1; }, Error::resets);
 }
 
@@ -113,32 +120,33 @@ TEST(Description, BudgetsAddUpExactly) {
     d.cell_count = 3;
     d.cells[2] = good_cell("c");
     for (auto& c : d.cells) {
-        c.budget = 1;
-        c.period = 3;  // thirds: exactly the CPU
+        c.budget_us = 1000;
+        c.period_us = 3000;  // thirds: exactly the CPU
     }
     EXPECT_EQ(check_of(d).error, Error::none);
-    d.cells[2].budget = 2;
-    d.cells[2].period = 5;  // 1/3 + 1/3 + 2/5 > 1
+    d.cells[2].budget_us = 2000;
+    d.cells[2].period_us = 5000;  // 1/3 + 1/3 + 2/5 > 1
     EXPECT_EQ(check_of(d).error, Error::overcommitted);
     EXPECT_FALSE(about_a_cell(Error::overcommitted));
 }
 
 TEST(Description, OddPeriodsFallBackWithoutUnderCounting) {
     // Periods whose least common multiple passes 2^32: 997, 991, 983, 977
-    // (primes). Shares just under the CPU are accepted, just over refused.
+    // ms (primes times 1000). Shares just under the CPU are accepted, just
+    // over refused.
     abi::SystemDescription d = two_cells();
     d.cell_count = 4;
     d.cells[2] = good_cell("c");
     d.cells[3] = good_cell("d");
     const std::uint64_t periods[] = {997, 991, 983, 977};
     for (int i = 0; i < 4; ++i) {
-        d.cells[i].period = periods[i];
-        d.cells[i].budget = periods[i] / 4;  // each just under a quarter
+        d.cells[i].period_us = periods[i] * 1000;
+        d.cells[i].budget_us = periods[i] / 4 * 1000;  // each just under a quarter
     }
     EXPECT_EQ(check_of(d).error, Error::none);
-    d.cells[0].budget = 997 / 4 + 2;  // 251/997 + 247/991 + 245/983 + 244/977 = 0.99998
+    d.cells[0].budget_us = (997 / 4 + 2) * 1000;  // 251/997 + 247/991 + 245/983 + 244/977 = 0.99998
     EXPECT_EQ(check_of(d).error, Error::none);
-    d.cells[0].budget = 997 / 4 + 3;  // 1.00099
+    d.cells[0].budget_us = (997 / 4 + 3) * 1000;  // 1.00099
     EXPECT_EQ(check_of(d).error, Error::overcommitted);
 }
 

@@ -61,6 +61,7 @@ struct BootInfo {
     SlotRange irqs;            // IRQHandler capabilities for lines 0..irq_lines-1, in order
     SlotRange module_frames;   // Frame capabilities of all module pages, in order
     char cmdline[128];         // the root task module's command line from the boot loader
+    std::uint64_t tsc_khz;     // the TSC's rate as the kernel measured it (its scheduler's clock)
     std::uint64_t module_count;
     ModuleDescription modules[max_modules];
     UntypedDescription untyped_list[max_untyped_descriptions];

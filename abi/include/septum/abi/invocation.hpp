@@ -40,8 +40,9 @@
     X(tcb_unbind_notification, 15, "TCB", "-", "-", "Unbind the bound Notification.")                                \
     X(tcb_set_sched_context, 16, "TCB", "sched_context", "-",                                                        \
       "Run the thread on the budget of this SchedContext (0: none, the thread runs unlimited).")                     \
-    X(sched_context_configure, 17, "SchedContext", "budget, period", "-",                                            \
-      "Allow budget timer ticks in every period of timer ticks (budget <= period).")                                 \
+    X(sched_context_configure, 17, "SchedContext", "budget_us, period_us", "-",                                      \
+      "Allow budget_us microseconds of CPU in every period of period_us, starting now (min_budget_us <= budget_us "  \
+      "<= period_us <= max_period_us; 0, 0: no limit).")                                                             \
     X(frame_map, 18, "Frame", "vspace, address, rights", "-",                                                        \
       "Map the frame at address in the VSpace with rights (read 1, write 2, execute 16), at most the "               \
       "capability's; the page tables must be mapped first.")                                                         \
@@ -65,6 +66,12 @@
       "that finds it needs more than its exit brought back. Needs a VCPU that has run.")
 
 namespace septum::abi {
+
+// A SchedContext's limits, in microseconds: a smaller budget would be
+// mostly the kernel's own path, and a longer period is no longer a share
+// of the CPU anyone could check.
+inline constexpr std::uint64_t min_budget_us = 100;
+inline constexpr std::uint64_t max_period_us = 10'000'000;
 
 enum class Invocation : std::uint64_t {
 // NOLINTNEXTLINE(bugprone-macro-parentheses): expands to an enumerator declaration

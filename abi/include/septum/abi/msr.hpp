@@ -16,7 +16,8 @@ enum class Msr : std::uint32_t {
     sysenter_esp = 0x175,
     sysenter_eip = 0x176,
     misc_enable = 0x1a0,
-    pat = 0x277,  // IA32_PAT
+    pat = 0x277,           // IA32_PAT
+    tsc_deadline = 0x6e0,  // IA32_TSC_DEADLINE
     mtrr_def_type = 0x2ff,
     vmx_basic = 0x480,           // IA32_VMX_BASIC (SDM Vol. 3 A.1)
     vmx_pinbased_ctls = 0x481,   // A.3.1

@@ -24,8 +24,8 @@ struct CellDescription {
     std::uint64_t guest_ram_bytes;        // a multiple of 4 KiB, at most 2 MiB
     std::uint64_t guest_entry;            // flat images: the load address
     std::uint64_t priority;               // the VMM thread's, below the root task's 255
-    std::uint64_t budget;                 // ticks of CPU in every period ...
-    std::uint64_t period;                 // ... (period 0: no budget, priority alone)
+    std::uint64_t budget_us;              // microseconds of CPU in every period ...
+    std::uint64_t period_us;              // ... (abi::min_budget_us <= budget <= period <= abi::max_period_us)
     std::uint64_t max_resets;             // guest resets before the VMM stops it
 };
 

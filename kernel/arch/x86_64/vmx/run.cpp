@@ -30,10 +30,10 @@ kernel::VcpuExit sort_exit(abi::ExitReason reason) {
         case abi::VmxExit::external_interrupt: {
             const std::uint8_t vector = interruption().vector();
             run_handler(vector);
-            return {vector == lapic::timer_vector ? Kind::timer_tick : Kind::host_interrupt, basic};
+            return {vector == lapic::timer_vector ? Kind::timer : Kind::host_interrupt, basic};
         }
         case abi::VmxExit::preemption_timer:
-            return {Kind::time_slice, basic};
+            return {Kind::deadline, basic};
         case abi::VmxExit::exception_or_nmi:
             return {interruption().type() == abi::x86::EventType::nmi ? Kind::nmi : Kind::delivered, basic};
         default:

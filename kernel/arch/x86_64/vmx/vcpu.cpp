@@ -95,23 +95,13 @@ void switch_msr_areas(Vcpu& v, std::uint64_t guest_efer) {
     v.msr_areas_on = on;
 }
 
-// The VMX-preemption timer bounds every stay in a guest (SDM Vol. 3
-// 25.5.1): it counts down once every 2^IA32_VMX_MISC[4:0] TSC ticks and is
-// reloaded at each entry, so no guest keeps the CPU longer than this,
-// whatever it masks. 2^18 TSC ticks: about one scheduler tick in Bochs.
-std::uint32_t preemption_quantum() {
-    constexpr unsigned quantum_shift = 18;
-    const auto rate = static_cast<unsigned>(rdmsr(Msr::vmx_misc) & 0x1f);
-    return rate >= quantum_shift ? 1u : 1u << (quantum_shift - rate);
-}
-
 // Writes the VM-execution controls and constant fields once per VMCS.
 Status initialise(Vcpu& v, std::uint64_t ept_root) {
     read_entry_limits();
     std::uint32_t pin = 0, proc = 0, proc2 = 0, exit = 0;
     // The host's interrupts and NMIs exit whatever the guest masks, and the
-    // preemption timer takes the CPU back from a guest that never exits
-    // even if no host interrupt comes (the in-system check
+    // preemption timer takes the CPU back at the scheduler's deadline from
+    // a guest that never exits even if no host interrupt comes (the in-system check
     // cell.spin-beside-heartbeat fails only without both).
     constexpr std::uint32_t pin_wanted =
         vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting | vmcs::pin::preemption_timer;
@@ -152,8 +142,8 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                                     {Field::guest_sysenter_cs, 0},
                                     {Field::guest_sysenter_esp, 0},
                                     {Field::guest_sysenter_eip, 0},
-                                    {Field::guest_pat, abi::x86::pat::power_on},
-                                    {Field::preemption_timer_value, preemption_quantum()}});
+                                    {Field::guest_pat, abi::x86::pat::power_on}});
+    preemption_rate = static_cast<unsigned>(rdmsr(Msr::vmx_misc) & 0x1f);
     if (!written || !write_constant_host_state(v) || !set_up_msr_areas(v)) {
         return Status::invalid_argument;
     }

@@ -11,6 +11,7 @@
 #include "cpu.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/caps/status.hpp"
+#include "vmcs.hpp"
 
 namespace septum::arch::vmx {
 
@@ -79,6 +80,19 @@ inline Status prepare(Vcpu& v, std::uint64_t ept_root) {
 // turns interrupt-window exiting on or off (abi::run_interrupt_window);
 // nothing is written when a check fails.
 Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask, bool window);
+
+// The VMX-preemption timer counts down once every 2^rate TSC cycles
+// (IA32_VMX_MISC[4:0], SDM Vol. 3 25.5.1); read when a VMCS is first set up.
+inline unsigned preemption_rate = 0;
+
+// Sets the preemption timer so that the guest exits when the TSC reaches
+// `deadline` (at once if it has): reloaded at every entry, so no guest
+// keeps the CPU past the scheduler's next decision, whatever it masks.
+inline void set_deadline(std::uint64_t deadline) {
+    const std::uint64_t now = rdtsc();
+    const std::uint64_t left = deadline > now ? (deadline - now) >> preemption_rate : 0;
+    (void)vmcs::vmwrite(vmcs::Field::preemption_timer_value, left > 0xffffffffu ? 0xffffffffu : left);
+}
 
 // Enters the guest (entry.S: VMLAUNCH or VMRESUME) with the registers in
 // `gprs`; never returns (run.cpp takes the exit or the failed entry).
