@@ -6,7 +6,9 @@
 // an MSR outside the allow list raises #GP, which the guest's handler
 // counts and steps over - and must neither stop nor crash. At the end it
 // prints "probed, #GP NNNN\n" (the count, hex) and stops through the
-// debug-exit port with code 0x11.
+// debug-exit port with code 0x11. Last it tries to set CR4.MCE, which the
+// CPUID policy hides: the VMM must refuse it with #GP (counted too); if
+// the bit sticks, the exit code is 0x12.
 #include "real_mode.inc"
     .code16
     .text
@@ -48,7 +50,16 @@ _start:
     add $8, %si
     jmp 4b
 
-6:  mov $message, %si           // the report
+6:  movw $gp_cr4_handler, 13 * 4  // CR4.MCE: hidden, so refused
+    mov %cr4, %eax
+    or $0x40, %eax
+    mov %eax, %cr4
+    mov %cr4, %eax
+    movw $gp_handler, 13 * 4
+    test $0x40, %eax
+    jz 8f
+    movb $0x12, exit_code
+8:  mov $message, %si           // the report
     call print
     mov faults, %bx
     mov $4, %cx
@@ -56,7 +67,7 @@ _start:
     mov $'\n', %al
     outb %al, %dx
     mov $0xf4, %dx
-    mov $0x11, %al
+    mov exit_code, %al
     outb %al, %dx
 7:  hlt
     jmp 7b
@@ -68,6 +79,15 @@ gp_handler:
     push %bp
     mov %sp, %bp
     addw $2, 2(%bp)
+    incw faults
+    pop %bp
+    iret
+
+// #GP of the three-byte MOV to CR4.
+gp_cr4_handler:
+    push %bp
+    mov %sp, %bp
+    addw $3, 2(%bp)
     incw faults
     pop %bp
     iret
@@ -84,6 +104,8 @@ ranges:                         // base, count
     .word 0, 0
 faults:
     .word 0
+exit_code:
+    .byte 0x11
 message:
     .asciz "probed, #GP "
 

@@ -51,7 +51,7 @@ public:
     // The IPC fast path: makes t (ready, not queued) the running thread at
     // once if no queued thread has a higher priority; false otherwise (t is
     // then untouched). The running thread must have stopped being ready.
-    bool switch_to(Tcb& t) {
+    [[gnu::always_inline]] bool switch_to(Tcb& t) {
         const Tcb* best = highest_queued();
         if ((best != nullptr && best->priority > t.priority) || !runnable(t)) {
             return false;

@@ -59,6 +59,10 @@ TEST_F(VmmTest, CpuidDerivedLimits) {
     EXPECT_EQ(cpuid.physical_address_bits(), 0x30u);
     EXPECT_EQ(cpuid.allowed_cr4() & (x86::cr4::vmxe | x86::cr4::pcide | x86::cr4::la57 | x86::cr4::pke), 0u);
     EXPECT_NE(cpuid.allowed_cr4() & x86::cr4::smep, 0u);
+    // The bits a guest changes without an exit must be ones the policy
+    // allows: the rest (MCE among them) exit and are checked.
+    EXPECT_EQ(x86::cr4::guest_owned & ~cpuid.allowed_cr4(), 0u);
+    EXPECT_EQ(x86::cr4::guest_owned & x86::cr4::mce, 0u);
 }
 
 // A host that reports an address width no processor has (found by the

@@ -34,22 +34,24 @@ bool calibrate() {
     outb(port_pit_command, 0xb0);  // channel 2, low then high byte, mode 0, binary
     outb(port_pit_channel2, static_cast<std::uint8_t>(latch & 0xff));
     outb(port_pit_channel2, static_cast<std::uint8_t>(latch >> 8));
+    constexpr std::uint32_t apic_start = 0xffffffffu;
     lapic::start_one_shot_mode();
-    lapic::set_one_shot(~std::uint32_t{0});
-    const std::uint64_t start = rdtsc();
+    lapic::set_one_shot(apic_start);
+    const std::uint64_t begin = rdtsc();
     // Bounded, so that a machine without a PIT boots on the guess.
     constexpr std::uint64_t max_spins = 100'000'000;
     std::uint64_t spins = 0;
     while ((inb(port_system_control) & out2) == 0 && ++spins < max_spins) {
     }
-    const std::uint64_t cycles = rdtsc() - start;
-    const std::uint32_t counted = ~std::uint32_t{0} - lapic::current_count();
+    const std::uint64_t cycles = rdtsc() - begin;
+    const std::uint64_t apic_left = lapic::current_count();
+    const std::uint64_t counted = apic_start - apic_left;
     lapic::set_one_shot(0);
     if (spins >= max_spins || cycles < calibration_ms) {
         return false;
     }
     khz = cycles / calibration_ms;
-    apic_per_tsc_2_32 = (std::uint64_t{counted} << 32) / cycles;
+    apic_per_tsc_2_32 = (counted << 32) / cycles;
     return true;
 }
 

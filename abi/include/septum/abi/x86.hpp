@@ -43,6 +43,10 @@ inline constexpr std::uint64_t la57 = 1u << 12;
 inline constexpr std::uint64_t vmxe = 1u << 13;
 inline constexpr std::uint64_t smxe = 1u << 14;
 inline constexpr std::uint64_t fsgsbase = 1u << 16;
+// What a guest changes without an exit: the CR4 guest/host mask leaves it
+// PGE (Linux toggles it to flush global TLB entries); every other bit
+// exits to the VMM, whose CPUID policy decides (it must allow these).
+inline constexpr std::uint64_t guest_owned = pge;
 inline constexpr std::uint64_t pcide = 1u << 17;
 inline constexpr std::uint64_t osxsave = 1u << 18;
 inline constexpr std::uint64_t smep = 1u << 20;

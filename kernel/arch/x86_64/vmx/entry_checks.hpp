@@ -158,7 +158,7 @@ bool write_control(Vmcs& vmcs, const abi::VcpuState& s, const EntryLimits& l) {
                             {Field::cr0_mask, cr0_must1(l) | cr0_must0},
                             {Field::cr0_read_shadow, s.cr0},
                             {Field::guest_cr4, (s.cr4 | cr4_must1) & ~cr4_must0},
-                            {Field::cr4_mask, cr4_must1 | cr4_must0},
+                            {Field::cr4_mask, ~abi::x86::cr4::guest_owned | cr4_must1 | cr4_must0},
                             {Field::cr4_read_shadow, s.cr4 & ~cr4::vmxe},
                             {Field::guest_cr3, s.cr3},
                             {Field::guest_efer, s.efer},
