@@ -23,21 +23,9 @@ struct FileHeader {
     std::uint16_t shstrndx;
 };
 
-struct ProgramHeader {
-    std::uint32_t type;
-    std::uint32_t flags;
-    std::uint64_t offset;
-    std::uint64_t vaddr;
-    std::uint64_t paddr;
-    std::uint64_t filesz;
-    std::uint64_t memsz;
-    std::uint64_t align;
-};
-
 constexpr std::uint8_t elf_magic[4] = {0x7f, 'E', 'L', 'F'};
 constexpr std::uint8_t class64 = 2, data_lsb = 1;
 constexpr std::uint16_t type_exec = 2, machine_x86_64 = 62;
-constexpr std::uint32_t pt_load = 1;
 constexpr std::uint32_t pf_x = 1, pf_w = 2;
 
 template <typename T>
@@ -85,6 +73,35 @@ Error add_segment(const ProgramHeader& ph, std::size_t size, std::uint64_t user_
     return Error::none;
 }
 
+// The size of a note's name or descriptor with the padding after it.
+std::uint64_t padded(std::uint64_t n, std::uint64_t align) { return (n + align - 1) & ~(align - 1); }
+
+// Searches one PT_NOTE segment, [begin, end) of the image.
+Error find_in_segment(const std::uint8_t* data, std::uint64_t begin, std::uint64_t end, std::uint64_t align,
+                      const char* owner, std::uint32_t type, Note& out) {
+    const std::uint64_t owner_size = std::strlen(owner) + 1;
+    constexpr std::uint64_t note_header = 12;  // namesz, descsz, type
+    for (std::uint64_t at = begin; at < end;) {
+        if (end - at < note_header) {
+            return Error::bad_note;
+        }
+        const auto namesz = load<std::uint32_t>(data + at);
+        const auto descsz = load<std::uint32_t>(data + at + 4);
+        const auto note_type = load<std::uint32_t>(data + at + 8);
+        const std::uint64_t name_at = at + note_header;
+        const std::uint64_t desc_at = name_at + padded(namesz, align);
+        if (!fits(name_at, padded(namesz, align), end) || !fits(desc_at, descsz, end)) {
+            return Error::bad_note;
+        }
+        if (note_type == type && namesz == owner_size && std::memcmp(data + name_at, owner, owner_size) == 0) {
+            out = Note{desc_at, descsz};
+            return Error::none;
+        }
+        at = desc_at + padded(descsz, align);  // beyond `end` only by the last padding: the loop ends
+    }
+    return Error::no_note;
+}
+
 bool entry_in_segment(const Image& image) {
     for (std::size_t i = 0; i < image.segment_count; ++i) {
         const Segment& s = image.segments[i];
@@ -97,17 +114,52 @@ bool entry_in_segment(const Image& image) {
 
 }  // namespace
 
-Error parse(const std::uint8_t* data, std::size_t size, std::uint64_t user_min, std::uint64_t user_max, Image& out) {
-    out = Image{};
+Error read_header(const std::uint8_t* data, std::size_t size, Header& out) {
+    out = Header{};
     if (data == nullptr || size < sizeof(FileHeader)) {
         return Error::too_small;
     }
-    const auto header = load<FileHeader>(data);
-    if (const Error e = check_header(header, size); e != Error::none) {
+    const auto h = load<FileHeader>(data);
+    if (const Error e = check_header(h, size); e != Error::none) {
+        return e;
+    }
+    out = Header{h.entry, h.phoff, h.phnum};
+    return Error::none;
+}
+
+ProgramHeader program_header(const std::uint8_t* data, const Header& header, std::uint16_t index) {
+    return load<ProgramHeader>(data + header.phoff + std::uint64_t{index} * sizeof(ProgramHeader));
+}
+
+Error find_note(const std::uint8_t* data, std::size_t size, const Header& header, const char* owner, std::uint32_t type,
+                Note& out) {
+    out = Note{};
+    for (std::uint16_t i = 0; i < header.phnum; ++i) {
+        const ProgramHeader ph = program_header(data, header, i);
+        if (ph.type != pt_note) {
+            continue;
+        }
+        if (!fits(ph.offset, ph.filesz, size)) {
+            return Error::bad_note;
+        }
+        // Notes are 4-byte aligned, or 8 where the segment says so.
+        const std::uint64_t align = ph.align == 8 ? 8 : 4;
+        const Error e = find_in_segment(data, ph.offset, ph.offset + ph.filesz, align, owner, type, out);
+        if (e != Error::no_note) {
+            return e;
+        }
+    }
+    return Error::no_note;
+}
+
+Error parse(const std::uint8_t* data, std::size_t size, std::uint64_t user_min, std::uint64_t user_max, Image& out) {
+    out = Image{};
+    Header header{};
+    if (const Error e = read_header(data, size, header); e != Error::none) {
         return e;
     }
     for (std::uint16_t i = 0; i < header.phnum; ++i) {
-        const auto ph = load<ProgramHeader>(data + header.phoff + i * sizeof(ProgramHeader));
+        const ProgramHeader ph = program_header(data, header, i);
         if (ph.type != pt_load || ph.memsz == 0) {
             continue;
         }
@@ -144,6 +196,10 @@ const char* to_string(Error e) {
             return "overlapping segments";
         case Error::no_segments:
             return "no loadable segment";
+        case Error::bad_note:
+            return "a note runs past its segment or the image";
+        case Error::no_note:
+            return "no such note";
     }
     return "unknown error";
 }

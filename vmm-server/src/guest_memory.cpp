@@ -77,4 +77,15 @@ Status RamGuestMemory::write(std::uint64_t gpa, const void* in, std::size_t leng
     return Status::ok;
 }
 
+Status RamGuestMemory::zero(std::uint64_t gpa, std::uint64_t length) {
+    if (!contains(gpa, length)) {
+        return Status::out_of_range;
+    }
+    std::uint8_t* to = bytes_ + (gpa - base_);
+    for (std::uint64_t i = 0; i < length; ++i) {
+        to[i] = 0;
+    }
+    return Status::ok;
+}
+
 }  // namespace septum::vmm

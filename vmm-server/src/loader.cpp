@@ -11,25 +11,9 @@ abi::Segment segment(std::uint16_t selector, std::uint64_t base, std::uint32_t l
     return abi::Segment{base, limit, access, selector, {}};
 }
 
-// Little-endian fields of the image, bounds-checked.
-bool field32(Image image, std::uint64_t offset, std::uint32_t& out) {
-    if (offset > image.size || image.size - offset < 4) {
-        return false;
-    }
-    out = 0;
-    for (unsigned i = 0; i < 4; ++i) {
-        out |= static_cast<std::uint32_t>(image.bytes[offset + i]) << (8 * i);
-    }
-    return true;
-}
+bool field32(Image image, std::uint64_t offset, std::uint32_t& out) { return read_le(image, offset, out); }
 
-bool field16(Image image, std::uint64_t offset, std::uint16_t& out) {
-    if (offset > image.size || image.size - offset < 2) {
-        return false;
-    }
-    out = static_cast<std::uint16_t>(image.bytes[offset] | (image.bytes[offset + 1] << 8));
-    return true;
-}
+bool field16(Image image, std::uint64_t offset, std::uint16_t& out) { return read_le(image, offset, out); }
 
 // The Multiboot header: 4-byte aligned in the first 8 KiB, magic + flags +
 // checksum = 0 (spec 3.1.1). Only flag bits we honour may be required:

@@ -21,12 +21,16 @@ public:
     // Whether [gpa, gpa + length) is all guest RAM.
     [[nodiscard]] virtual bool contains(std::uint64_t gpa, std::uint64_t length) const = 0;
 
+    // Fills [gpa, gpa + length) with zeros; out_of_range (nothing written)
+    // if any byte is outside RAM. By default through write, a chunk at a
+    // time; a memory that can do better (a kernel's BSS is megabytes)
+    // says so.
+    virtual Status zero(std::uint64_t gpa, std::uint64_t length);
+
     // Little-endian scalar helpers on top of read/write.
     Status read_u32(std::uint64_t gpa, std::uint32_t& out) const;
     Status read_u64(std::uint64_t gpa, std::uint64_t& out) const;
     Status write_u32(std::uint64_t gpa, std::uint32_t value);
-    // Fills [gpa, gpa + length) with zeros.
-    Status zero(std::uint64_t gpa, std::uint64_t length);
 
 protected:
     GuestMemory() = default;
@@ -45,6 +49,7 @@ public:
     Status read(std::uint64_t gpa, void* out, std::size_t length) const override;
     Status write(std::uint64_t gpa, const void* in, std::size_t length) override;
     [[nodiscard]] bool contains(std::uint64_t gpa, std::uint64_t length) const override;
+    Status zero(std::uint64_t gpa, std::uint64_t length) override;
 
     [[nodiscard]] std::uint64_t base() const { return base_; }
     [[nodiscard]] std::uint64_t size() const { return size_; }

@@ -13,13 +13,9 @@
 #include <cstdint>
 
 #include "guest_memory.hpp"
+#include "image.hpp"
 
 namespace septum::vmm {
-
-struct Image {
-    const std::uint8_t* bytes;
-    std::size_t size;
-};
 
 // Copies a flat image to `load_address` (below 1 MiB) and returns real-mode
 // state entering it at CS:IP = (load_address >> 4):(load_address & 0xf).
