@@ -107,16 +107,23 @@ Kernel::Fast Kernel::fast_vcpu_run(Tcb& caller, caps::Slot& slot, std::uint64_t 
     if (decoded.label != static_cast<std::uint64_t>(abi::Invocation::vcpu_run) || decoded.length < 2) {
         return Fast::declined;
     }
-    // The two words are in registers (length <= 4 here): supply, want. The
-    // caller's registers stay as they are until the run returns: a run the
-    // kernel restarts after an exit it keeps executes this call again.
+    // The words are in registers (length <= 4 here): supply, want and the
+    // deadline if given. The caller's registers stay as they are until the
+    // run returns: a run the kernel restarts after an exit it keeps, or
+    // after the halted guest's wait, executes this call again.
     VcpuRun run{};
-    if (const Status s = decode_vcpu_run(caller.context.rdx, caller.context.r8, run); s != Status::ok) {
+    const std::uint64_t deadline = decoded.length >= 3 ? caller.context.r9 : 0;
+    if (const Status s = decode_vcpu_run(caller.context.rdx, caller.context.r8, deadline, run); s != Status::ok) {
         set_message_info(caller, abi::MessageInfo{});  // as the general path's reply
         set_status(caller, s);
         return Fast::handled;
     }
-    set_status(caller, vcpu_run(caller, slot.cap.object, run));
+    const Status s = vcpu_run(caller, slot.cap.object, run);
+    if (s == Status::preempted) {
+        caller.context.rip -= syscall_instruction_length;  // it waits; then the call runs again
+        return Fast::handled;
+    }
+    set_status(caller, s);
     return Fast::handled;
 }
 

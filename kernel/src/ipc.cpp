@@ -212,6 +212,13 @@ void Kernel::fault_reply(Tcb& replier, Tcb& faulted) {
 
 void Kernel::signal(Notification& n, std::uint64_t badge) {
     if (Tcb* waiter = n.waiters.pop(); waiter != nullptr) {
+        if (waiter->halted) {
+            n.word |= badge;  // its run takes it when it executes again
+            waiter->halted = false;
+            scheduler.unsleep(*waiter);
+            scheduler.make_ready(*waiter);
+            return;
+        }
         waiter->context.rdi = n.word | badge;
         n.word = 0;
         set_status(*waiter, Status::ok);
@@ -243,6 +250,17 @@ void Kernel::wait(Tcb& waiter, Notification& n) {
     n.waiters.append(waiter, &n);
 }
 
+void Kernel::halt(Tcb& t, std::uint64_t deadline) {
+    Notification& n = *t.bound_notification;
+    scheduler.remove(t);
+    t.state = ThreadState::blocked_notify;
+    t.halted = true;
+    n.waiters.append(t, &n);
+    if (deadline != 0) {
+        scheduler.sleep(t, deadline);
+    }
+}
+
 void Kernel::cancel_ipc(Tcb& t) {
     switch (t.state) {
         case ThreadState::blocked_send:
@@ -251,6 +269,8 @@ void Kernel::cancel_ipc(Tcb& t) {
             break;
         case ThreadState::blocked_notify:
             static_cast<Notification*>(t.queue_owner)->waiters.remove(t);
+            t.halted = false;
+            scheduler.unsleep(t);
             break;
         case ThreadState::blocked_reply:
             if (t.callee != nullptr) {

@@ -78,6 +78,10 @@ public:
     void reply(Tcb& replier);
     void signal(Notification& n, std::uint64_t badge);
     void wait(Tcb& waiter, Notification& n);
+    // A VMM thread whose guest is halted waits on its bound Notification
+    // until a signal or the TSC reaches `deadline` (0: none), without
+    // taking the signal: its run call executes again and takes it.
+    void halt(Tcb& t, std::uint64_t deadline);
     // Takes a thread out of whatever it waits in; it keeps its state.
     void cancel_ipc(Tcb& t);
     // Stops a thread: out of every queue, inactive.

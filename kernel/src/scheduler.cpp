@@ -102,6 +102,32 @@ void Scheduler::forget_thread(const Tcb& t) {
     }
 }
 
+void Scheduler::sleep(Tcb& t, std::uint64_t until) {
+    unsleep(t);
+    Tcb** link = &sleepers_;
+    while (*link != nullptr && (*link)->wake_at <= until) {
+        link = &(*link)->next_sleeper;
+    }
+    t.wake_at = until;
+    t.next_sleeper = *link;
+    *link = &t;
+    replan_ = true;
+}
+
+void Scheduler::unsleep(Tcb& t) {
+    if (t.wake_at == 0) {
+        return;
+    }
+    for (Tcb** link = &sleepers_; *link != nullptr; link = &(*link)->next_sleeper) {
+        if (*link == &t) {
+            *link = t.next_sleeper;
+            break;
+        }
+    }
+    t.next_sleeper = nullptr;
+    t.wake_at = 0;
+}
+
 void Scheduler::time_event() {
     armed_ = never;  // it fired (or a guest's timer did first): the next plan re-arms
     const std::uint64_t now = arch::clock::now();
@@ -284,6 +310,14 @@ const char* Scheduler::check() const {
         }
         if (sc->release() < next_release_) {
             return "a throttled budget is replenished before the timer is due";
+        }
+    }
+    for (const Tcb* t = sleepers_; t != nullptr; t = t->next_sleeper) {
+        if (t->wake_at == 0 || (t->next_sleeper != nullptr && t->next_sleeper->wake_at < t->wake_at)) {
+            return "the sleep list is out of order";
+        }
+        if (t->state != ThreadState::blocked_notify || !t->halted) {
+            return "a thread sleeps that is not waiting as a halted guest's VMM";
         }
     }
     if (running_ != nullptr && running_->sched_context != nullptr && running_->sched_context->limited() &&

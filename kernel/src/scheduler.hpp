@@ -84,6 +84,21 @@ public:
         }
     }
 
+    // Timeouts: a blocked thread in the sleep list is woken (by the
+    // kernel, through pop_expired) once the TSC reaches `until`.
+    void sleep(Tcb& t, std::uint64_t until);
+    void unsleep(Tcb& t);
+    Tcb* pop_expired(std::uint64_t now) {
+        Tcb* t = sleepers_;
+        if (t == nullptr || t->wake_at > now) {
+            return nullptr;
+        }
+        sleepers_ = t->next_sleeper;
+        t->next_sleeper = nullptr;
+        t->wake_at = 0;
+        return t;
+    }
+
     // Binds a thread to a SchedContext (nullptr: unbinds), moving it in or
     // out of the queue as the budget allows.
     void bind(Tcb& t, SchedContext* sc);
@@ -107,6 +122,7 @@ private:
     std::uint64_t bitmap_[priorities / 64] = {};
     std::uint64_t summary_ = 0;          // bit w: bitmap_[w] is not zero
     SchedContext* throttled_ = nullptr;  // list through next_throttled
+    Tcb* sleepers_ = nullptr;            // by wake_at, earliest first, through next_sleeper
     Tcb* running_ = nullptr;
     bool yield_pending_ = false;
     bool replan_ = false;       // the deadline must be worked out again
@@ -149,6 +165,9 @@ private:
     // must fire earlier than it is armed for.
     void plan(std::uint64_t now) {
         std::uint64_t d = next_release_;
+        if (sleepers_ != nullptr && sleepers_->wake_at < d) {
+            d = sleepers_->wake_at;
+        }
         if (const Tcb* t = running_; t != nullptr) {
             d = now + t->timeslice_left < d ? now + t->timeslice_left : d;
             if (SchedContext* sc = t->sched_context; sc != nullptr && sc->limited()) {

@@ -31,6 +31,12 @@ void Kernel::handle_user_exception(std::uint64_t vector, std::uint64_t error_cod
 // takes a timer event at least every reap interval (entry.cpp).
 void Kernel::handle_time_event() {
     scheduler.time_event();
+    // Halted guests whose VMM's deadline came: their runs execute again.
+    const std::uint64_t now = arch::clock::now();
+    while (Tcb* t = scheduler.pop_expired(now)) {
+        cancel_ipc(*t);
+        scheduler.make_ready(*t);
+    }
     if (authority.destruction_pending()) {
         caps::Budget budget{reap_per_tick};
         (void)authority.reap(budget);

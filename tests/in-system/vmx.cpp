@@ -7,6 +7,7 @@
 #include "registry.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/abi/vmx_exit.hpp"
+#include "septum/user/cpu.hpp"
 #include "septum/user/vspace.hpp"
 
 namespace septum::roottask {
@@ -209,7 +210,7 @@ void interrupt_window(Env& env) {
     const std::uint64_t window_rip = g.page->state.rip;
     const Status second = run(g, 0, abi::vcpu_state::rsp_rip_rflags);
     const std::uint32_t then_reason = g.page->exit.reason;
-    const Status bad = run(g, std::uint64_t{1} << 33, 0);
+    const Status bad = run(g, std::uint64_t{1} << 34, 0);
     const bool ok = first == Status::ok &&
                     window_reason == static_cast<std::uint32_t>(abi::VmxExit::interrupt_window) &&
                     (window_rip == guest_code_gpa + 1 || window_rip == guest_code_gpa + 2) && second == Status::ok &&
@@ -332,12 +333,98 @@ void io_exit_bench(Env& env) {
     exit_bench(env, "bench.vmx-io-exit", loop, sizeof(loop), abi::VmxExit::io_instruction, bare_exits.io);
 }
 
+// The VMM's own timer: a run with a deadline returns exit_reason_deadline
+// when the TSC reaches it, from a guest that spins; a halted guest's run
+// (abi::run_halted) waits for the deadline or a signal on the VMM's bound
+// Notification, and while it waits a lower-priority thread has the CPU.
+struct HaltWatch {
+    volatile std::uint64_t spins = 0;
+    CPtr signal_cap = 0;
+    volatile bool signal = false;
+};
+
+void spin_while_halted(std::uint64_t arg) {
+    auto& w = *reinterpret_cast<HaltWatch*>(arg);
+    for (;;) {
+        w.spins = w.spins + 1;
+        if (w.signal) {
+            w.signal = false;
+            (void)user::signal(w.signal_cap);
+        }
+    }
+}
+
+void run_deadline(Env& env) {
+    const char* name = "vmx.run-deadline";
+    Guest g;
+    if (!start_guest(env, name, g)) {
+        return;
+    }
+    const std::uint8_t code[] = {0xeb, 0xfe};  // jmp $
+    for (std::size_t i = 0; i < sizeof(code); ++i) {
+        reinterpret_cast<std::uint8_t*>(scratch(40))[i] = code[i];
+    }
+    g.page->state = real_mode_state();
+    const std::uint64_t ms = env.bi->tsc_khz;
+    auto run_until = [&](std::uint64_t supply, std::uint64_t deadline) {
+        return user::invoke(g.vcpu, abi::Invocation::vcpu_run, {supply, abi::vcpu_state::rsp_rip_rflags, deadline})
+            .status;
+    };
+    // 1. A spinning guest, 2 ms.
+    std::uint64_t start = user::rdtsc();
+    const Status spun = run_until(abi::vcpu_state::stored, start + 2 * ms);
+    const std::uint64_t spun_for = user::rdtsc() - start;
+    const std::uint32_t spun_reason = g.page->exit.reason;
+    const bool spin_ok = spun == Status::ok && spun_reason == abi::exit_reason_deadline && spun_for >= 2 * ms &&
+                         g.page->state.rip == guest_code_gpa;
+    // 2. Halted without a bound Notification: refused.
+    const Status unbound = run_until(abi::run_halted, user::rdtsc() + ms);
+    // 3. Halted, 3 ms: a lower-priority spinner runs meanwhile.
+    Badged n;
+    HaltWatch w;
+    user::Thread spinner;
+    if (!env.report->setup(make_badged(env, ObjectKind::notification, 2, n), name, "notification") ||
+        !env.report->setup(user::invoke(root_tcb, abi::Invocation::tcb_bind_notification, {n.object}).status, name,
+                           "bind") ||
+        !env.report->setup(env.spawn(spinner, spin_while_halted, &w, 20), name, "spinner")) {
+        return;
+    }
+    w.signal_cap = n.badged;
+    start = user::rdtsc();
+    const std::uint64_t spins_before = w.spins;
+    const Status halted = run_until(abi::run_halted, start + 3 * ms);
+    const std::uint64_t halted_for = user::rdtsc() - start;
+    const std::uint64_t spins = w.spins - spins_before;
+    const std::uint32_t halted_reason = g.page->exit.reason;
+    // 4. Halted with a far deadline: the spinner's signal ends it early.
+    w.signal = true;
+    start = user::rdtsc();
+    const user::Reply signalled =
+        user::invoke(g.vcpu, abi::Invocation::vcpu_run, {abi::run_halted, 0, start + 500 * ms});
+    const std::uint64_t signalled_after = user::rdtsc() - start;
+    const std::uint32_t signal_reason = g.page->exit.reason;
+    (void)user::invoke(root_tcb, abi::Invocation::tcb_unbind_notification, {});
+    (void)user::invoke(spinner.tcb(), abi::Invocation::tcb_suspend, {});
+    const bool halt_ok =
+        halted == Status::ok && halted_reason == abi::exit_reason_deadline && halted_for >= 3 * ms && spins > 0;
+    const bool signal_ok = signalled.status == Status::ok && signal_reason == abi::exit_reason_signal &&
+                           signalled.badge == 2 && signalled_after < 500 * ms;
+    env.report->check(spin_ok && unbound == Status::invalid_argument && halt_ok && signal_ok, name,
+                      "spinning guest: {} reason {:x} after {} TSC (deadline {}); halted without a bound Notification: "
+                      "{}; halted: {} reason {:x} after {} TSC (deadline {}), a lower-priority thread ran {} loops "
+                      "meanwhile; signalled: {} reason {:x} badge {} after {} TSC",
+                      user::status_name(spun), spun_reason, spun_for, 2 * ms, user::status_name(unbound),
+                      user::status_name(halted), halted_reason, halted_for, 3 * ms, spins,
+                      user::status_name(signalled.status), signal_reason, signalled.badge, signalled_after);
+}
+
 const TestCase group[] = {
     {"vmx.guest-io-hlt", guest_io_hlt},
     {"vmx.bad-state-refused", bad_state},
     {"vmx.read-state", read_state},
     {"vmx.guest-msrs", guest_msrs},
     {"vmx.interrupt-window", interrupt_window},
+    {"vmx.run-deadline", run_deadline},
     {"bench.vmx-cpuid-exit", cpuid_exit_bench},
     {"bench.vmx-io-exit", io_exit_bench},
 };

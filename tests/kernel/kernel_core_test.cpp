@@ -150,6 +150,55 @@ TEST_F(KernelCore, NotificationSignalWaitAndBoundReceive) {
     EXPECT_EQ(SimSystem::result_of(waiter).badge, 0x10u);
 }
 
+// A VMM whose guest is halted waits on its bound Notification (Kernel::halt,
+// what vcpu_run with abi::run_halted does): a signal wakes it and leaves
+// the word for its run to take; a deadline wakes it when the time comes,
+// not before; meanwhile it is neither running nor queued.
+TEST_F(KernelCore, HaltedVmmWakesAtSignalOrDeadline) {
+    Kernel& k = sys.kernel();
+    Tcb& vmm = running();
+    ASSERT_EQ(sys.syscall(vmm, Syscall::call, slot_tcb_base + thread_count - 1,
+                          label(Invocation::tcb_bind_notification, 1), {slot_notification})
+                  .status,
+              Status::ok);
+    auto* n = vmm.bound_notification;
+    ASSERT_NE(n, nullptr);
+    k.halt(vmm, 0);  // no deadline: a signal only
+    k.schedule();
+    EXPECT_EQ(vmm.state, ThreadState::blocked_notify);
+    EXPECT_NE(k.scheduler.running(), &vmm);
+    EXPECT_EQ(check_kernel_invariants(sys), "");
+    k.signal(*n, 0x4);
+    EXPECT_EQ(vmm.state, ThreadState::ready);
+    EXPECT_EQ(n->word, 0x4u);  // not taken: the run takes it
+    EXPECT_FALSE(vmm.halted);
+    n->word = 0;
+    ASSERT_EQ(k.schedule(), &vmm);
+
+    const std::uint64_t deadline = arch::clock::now() + 3000;
+    k.halt(vmm, deadline);
+    k.schedule();
+    EXPECT_EQ(arch::clock::sim::armed <= deadline, true);  // the timer comes by then
+    SimSystem::advance(2999);
+    EXPECT_EQ(vmm.state, ThreadState::blocked_notify);  // not yet
+    EXPECT_EQ(check_kernel_invariants(sys), "");
+    SimSystem::advance(1);
+    EXPECT_EQ(vmm.state, ThreadState::ready);
+    EXPECT_EQ(vmm.wake_at, 0u);
+    EXPECT_EQ(n->word, 0u);
+    EXPECT_EQ(check_kernel_invariants(sys), "");
+
+    // A signal before the deadline takes it out of the sleep list too.
+    ASSERT_EQ(k.schedule(), &vmm);
+    k.halt(vmm, arch::clock::now() + 500);
+    k.schedule();
+    k.signal(*n, 0x1);
+    EXPECT_EQ(vmm.wake_at, 0u);
+    SimSystem::advance(1000);
+    EXPECT_EQ(vmm.state, ThreadState::ready);
+    EXPECT_EQ(check_kernel_invariants(sys), "");
+}
+
 TEST_F(KernelCore, RetypeRevokeAndRetypeAgain) {
     Tcb& t = running();
     const auto ep_kind = static_cast<std::uint64_t>(caps::ObjectKind::endpoint);

@@ -50,7 +50,10 @@ struct Tcb {
     Tcb* caller;  // the thread waiting for this thread's reply
     Tcb* callee;  // while blocked_reply: the thread that holds the reply
     Notification* bound_notification;
-    SchedContext* sched_context;   // nullptr: runs without a budget
+    SchedContext* sched_context;  // nullptr: runs without a budget
+    bool halted;                  // blocked_notify as a VMM whose guest is halted (Kernel::halt)
+    std::uint64_t wake_at;        // while in the scheduler's sleep list: when it wakes (TSC), else 0
+    Tcb* next_sleeper;
     std::uint64_t timeslice_left;  // TSC cycles before it gives way to an equal priority
 
     // A fault waiting for its handler: the message the fault endpoint gets

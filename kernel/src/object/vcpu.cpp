@@ -92,6 +92,32 @@ Status return_signal(Tcb& caller, Vcpu& v, Notification& n) {
     return Status::ok;
 }
 
+// Returns from run at the VMM's deadline without entering the guest. If a
+// kept exit interrupted the run, the guest has moved on from the state
+// page: what the VMM wants is stored, as at an exit.
+Status return_deadline(Tcb& caller, Vcpu& v, const VcpuRun& run) {
+    abi::VcpuPage& page = state_page(v);
+    if (v.restart && arch::virt::can_store(v.arch)) {
+        arch::virt::store(v.arch, page.state, run.want);
+    }
+    v.restart = false;
+    set_message_info(caller, abi::MessageInfo{});
+    page.exit = abi::ExitInfo{};
+    page.exit.reason = abi::exit_reason_deadline;
+    return Status::ok;
+}
+
+// The guest is halted: the VMM thread waits on its bound Notification
+// (which it must have) until a signal or the deadline, using no CPU; then
+// its run call executes again and returns one or the other.
+Status wait_halted(Tcb& caller, const VcpuRun& run) {
+    if (caller.bound_notification == nullptr) {
+        return Status::invalid_argument;
+    }
+    kernel.halt(caller, run.deadline);
+    return Status::preempted;
+}
+
 }  // namespace
 
 // Everything before the entry that can fail is done first; nothing there
@@ -103,6 +129,16 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     Vcpu& v = vcpu_at(object);
     if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0 && arch::virt::available()) {
         return return_signal(caller, v, *n);
+    }
+    if (!arch::virt::available()) {
+        set_message_info(caller, abi::MessageInfo{});
+        return Status::invalid_argument;
+    }
+    if (run.deadline != 0 && arch::clock::now() >= run.deadline) {
+        return return_deadline(caller, v, run);
+    }
+    if (run.halted()) {
+        return wait_halted(caller, run);
     }
     Status s = Status::invalid_argument;
     if (arch::virt::available() && !v.slots[Vcpu::guest_memory_slot].empty() &&
@@ -116,10 +152,13 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
         if (s == Status::ok) {
             v.restart = false;
             v.want_mask = run.want;
+            v.deadline = run.deadline;
             running_vcpu = object;
-            // Supplied registers go in straight from the state page.
+            // Supplied registers go in straight from the state page; the
+            // guest runs until the scheduler's deadline or the VMM's.
+            const std::uint64_t until = kernel.scheduler.deadline();
             arch::virt::enter(v.arch, !restarted && (run.parts() & abi::vcpu_state::gprs) != 0 ? &state : nullptr,
-                              kernel.scheduler.deadline());
+                              run.deadline != 0 && run.deadline < until ? run.deadline : until);
         }
     }
     set_message_info(caller, abi::MessageInfo{});
@@ -141,7 +180,8 @@ Status vcpu_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation
         }
         case abi::Invocation::vcpu_run: {
             VcpuRun run{};
-            SEPTUM_TRY(a.has(2) ? decode_vcpu_run(a.raw(0), a.raw(1), run) : Status::invalid_argument);
+            SEPTUM_TRY(a.has(2) ? decode_vcpu_run(a.raw(0), a.raw(1), a.has(3) ? a.raw(2) : 0, run)
+                                : Status::invalid_argument);
             return vcpu_run(caller, slot.cap.object, run);
         }
         default:

@@ -24,6 +24,7 @@ struct Vcpu {
     enum SlotIndex : unsigned { guest_memory_slot, state_page_slot, slot_count };
     caps::Slot slots[slot_count];
     std::uint64_t want_mask;  // of the run in progress
+    std::uint64_t deadline;   // of the run in progress (TSC; 0: none)
     bool restart;             // a kernel-kept exit interrupted the run: resume without re-supplying state
     arch::virt::VcpuArch arch;
 };
@@ -39,26 +40,30 @@ inline abi::VcpuPage& state_page(const Vcpu& v) {
 // takes it).
 inline std::uint64_t running_vcpu = 0;
 
-// A run, decoded (abi: vcpu_run's supply_mask and want_mask): two words,
-// so that it travels in registers.
+// A run, decoded (abi: vcpu_run's supply_mask, want_mask and deadline):
+// three words, so that it travels in registers.
 struct VcpuRun {
-    std::uint64_t supply;  // checked: parts of the state page, and abi::run_interrupt_window
-    std::uint64_t want;    // parts to store at the exit
+    std::uint64_t supply;    // checked: parts of the state page, abi::run_interrupt_window and run_halted
+    std::uint64_t want;      // parts to store at the exit
+    std::uint64_t deadline;  // the TSC at which the run returns exit_reason_deadline (0: none)
     // The parts of the state page to load before entry (abi::vcpu_state).
     [[nodiscard]] std::uint64_t parts() const { return supply & abi::vcpu_state::all; }
     // Whether the run asks for an interrupt window.
     [[nodiscard]] bool window() const { return (supply & abi::run_interrupt_window) != 0; }
+    // Whether the guest is halted: the run waits instead of entering it.
+    [[nodiscard]] bool halted() const { return (supply & abi::run_halted) != 0; }
 };
 
 // The one decoder of a run, for the general path and the fast path alike:
 // invalid_argument, or ok with `run` set. Inline, and with an out
 // parameter rather than a Result, which GCC keeps in memory: it is on
 // every exit's path.
-inline Status decode_vcpu_run(std::uint64_t raw_supply, std::uint64_t raw_want, VcpuRun& run) {
-    if ((raw_supply & ~(abi::vcpu_state::all | abi::run_interrupt_window)) != 0) {
+inline Status decode_vcpu_run(std::uint64_t raw_supply, std::uint64_t raw_want, std::uint64_t raw_deadline,
+                              VcpuRun& run) {
+    if ((raw_supply & ~(abi::vcpu_state::all | abi::run_interrupt_window | abi::run_halted)) != 0) {
         return Status::invalid_argument;
     }
-    run = VcpuRun{raw_supply, raw_want & abi::vcpu_state::all};
+    run = VcpuRun{raw_supply, raw_want & abi::vcpu_state::all, raw_deadline};
     return Status::ok;
 }
 

@@ -20,7 +20,11 @@ inline bool vcpu_exited(VcpuExit exit) {
     Vcpu& v = vcpu_at(running_vcpu);
     Tcb& t = *k.current;
     running_vcpu = 0;
-    if (exit.kind != VcpuExit::Kind::delivered) {
+    // The guest's timer ran out at the VMM's own deadline (it may be the
+    // scheduler's too): delivered, as exit_reason_deadline.
+    const bool vmm_deadline =
+        exit.kind == VcpuExit::Kind::deadline && v.deadline != 0 && arch::clock::now() >= v.deadline;
+    if (exit.kind != VcpuExit::Kind::delivered && !vmm_deadline) {
         // Kept by the kernel: the interrupt is the host's (its handler has
         // run), or the guest has had its time slice. The VMM's run starts
         // again when it is next scheduled.
@@ -31,8 +35,14 @@ inline bool vcpu_exited(VcpuExit exit) {
         v.restart = true;
         return false;
     }
+    if (vmm_deadline) {
+        k.handle_time_event();  // the scheduler's deadline may have come too
+    }
     abi::VcpuPage& page = state_page(v);
     arch::virt::store_exit(page.exit);
+    if (vmm_deadline) {
+        page.exit.reason = abi::exit_reason_deadline;
+    }
     // The page is the VMM's: the table entry is read once, as a mask.
     const std::uint64_t by_reason =
         exit.basic_reason < abi::want_table_size
@@ -42,8 +52,9 @@ inline bool vcpu_exited(VcpuExit exit) {
     set_message_info(t, abi::MessageInfo{});
     set_status(t, Status::ok);
     // Nothing became ready while the guest ran (interrupts come as kept
-    // exits, above): the VMM thread carries on at once.
-    return true;
+    // exits, above): the VMM thread carries on at once, unless the time
+    // event of a deadline changed that.
+    return !vmm_deadline;
 }
 
 }  // namespace septum::kernel

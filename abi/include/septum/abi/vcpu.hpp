@@ -36,6 +36,13 @@ inline constexpr std::uint64_t stored = all & ~injection;
 // clears the request. Refused on a CPU without interrupt-window exiting.
 inline constexpr std::uint64_t run_interrupt_window = std::uint64_t{1} << 32;
 
+// A request too: the guest is halted (it ran HLT and the VMM has nothing
+// to deliver), so the run does not enter it; the VMM thread waits, using no
+// CPU, until its bound Notification is signalled or the run's deadline
+// passes, and the run returns exit_reason_signal or exit_reason_deadline.
+// Refused without a bound Notification (it would have nothing to wait on).
+inline constexpr std::uint64_t run_halted = std::uint64_t{1} << 33;
+
 struct Segment {
     std::uint64_t base;
     std::uint32_t limit;
@@ -100,6 +107,10 @@ struct ExitInfo {
 // signalled, not because of a guest exit: ExitInfo::reason has this value
 // and the notification word is returned as the badge.
 inline constexpr std::uint32_t exit_reason_signal = 0x10000;
+// A run that ended because the TSC reached the run's deadline (the VMM's
+// own timer: its guest's next timer event), in the guest or while it was
+// halted. The guest state in want_mask is stored as at any exit.
+inline constexpr std::uint32_t exit_reason_deadline = 0x10001;
 
 // How much state an exit brings back depends on its reason (NOVA's
 // message transfer descriptor per exit portal): at an exit whose basic
