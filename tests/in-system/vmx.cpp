@@ -391,10 +391,10 @@ void run_deadline(Env& env) {
     }
     w.signal_cap = n.badged;
     start = user::rdtsc();
-    const std::uint64_t spins_before = w.spins;
+    w.spins = 0;  // counted afresh while the run waits
     const Status halted = run_until(abi::run_halted, start + 3 * ms);
     const std::uint64_t halted_for = user::rdtsc() - start;
-    const std::uint64_t spins = w.spins - spins_before;
+    const std::uint64_t spins = w.spins;
     const std::uint32_t halted_reason = g.page->exit.reason;
     // 4. Halted with a far deadline: the spinner's signal ends it early.
     w.signal = true;
