@@ -82,11 +82,14 @@ Tcb* Scheduler::schedule() {
 }
 
 void Scheduler::rotate(Tcb& t) {
-    t.timeslice_left = timeslice_;
     if (&t == running_) {
+        account(arch::clock::now());  // the time before counts in the old timeslice
+        t.timeslice_left = timeslice_;
         yield_pending_ = true;
+        replan_ = true;
         return;
     }
+    t.timeslice_left = timeslice_;
     if (is_queued(t)) {
         remove(t);
         enqueue(t, false);
