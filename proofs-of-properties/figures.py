@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 TESTS = ("kernel-separation", "exit-protocol-spin")
-FIGURE = re.compile(r"^(random|exhaustive) .*traces|^exit_protocol |^separation:|^time ")
+FIGURE = re.compile(r"^(random|scenario|exhaustive) .*traces|^exit_protocol |^separation:|^time ")
 
 
 def main(build: Path) -> int:

@@ -14,7 +14,7 @@ std::uint64_t hash_view(const View& v, const RealSystem& real) {
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::uint64_t x) { h = (h ^ x) * 1099511628211ull + (h >> 29); };
     mix(static_cast<std::uint64_t>(v.running + 1));
-    mix(v.ticks);
+    mix(v.now);
     for (unsigned i = 0; i < v.threads.size(); ++i) {
         const ThreadView& t = v.threads[i];
         mix(t.state);
@@ -27,6 +27,7 @@ std::uint64_t hash_view(const View& v, const RealSystem& real) {
         mix(tcb.timeslice_left);
         if (tcb.sched_context != nullptr) {
             mix(tcb.sched_context->used);
+            mix(tcb.sched_context->period_start);
             mix(tcb.sched_context->throttled ? 1 : 0);
         }
     }
@@ -79,12 +80,16 @@ TraceResult Checker::run(const Description& base, const std::vector<Action>& act
         fail(Theorem::refinement, "initial state: " + diff);
         return result;
     }
-    for (const Action& plain : actions) {
-        const int actor = plain.kind == Action::Kind::tick ? -1 : real.running();
-        const Action a = theorems.cell_of_thread(actor) == 0 ? with_secret(plain, d.secret) : plain;
+    for (const Action& given : actions) {
+        // Time passes, then whichever thread runs acts.
+        const Action timed = real.resolve(given);
+        const std::vector<Segment> segments = real.advance(timed);
+        spec.advance(timed);
+        const int actor = timed.kind == Action::Kind::spin ? -1 : real.running();
+        const Action a = theorems.cell_of_thread(actor) == 0 ? with_secret(timed, d.secret) : timed;
         done.push_back(a);
-        const std::uint64_t loaded = real.step(a);
-        const std::uint64_t predicted = spec.step(a);
+        const std::uint64_t loaded = real.perform(a);
+        const std::uint64_t predicted = spec.perform(a);
         const View after = real.view();
         if (!spec.unmodelled().empty()) {
             harness_error = "the specification does not model " + spec.unmodelled() + " (" + a.describe() + ")";
@@ -109,10 +114,8 @@ TraceResult Checker::run(const Description& base, const std::vector<Action>& act
         if (std::string v = theorems.confinement(after); !v.empty()) {
             fail(Theorem::confinement, v);
         }
-        if (a.kind == Action::Kind::tick) {
-            if (std::string v = theorems.cpu_isolation(before.running, after.ticks); !v.empty()) {
-                fail(Theorem::cpu_isolation, v);
-            }
+        if (std::string v = theorems.cpu_isolation(segments); !v.empty()) {
+            fail(Theorem::cpu_isolation, v);
         }
         const std::uint64_t key = hash_view(after, real);
         for (Theorem t : {Theorem::refinement, Theorem::integrity, Theorem::confinement, Theorem::cpu_isolation}) {
@@ -160,13 +163,14 @@ std::vector<std::vector<std::string>> Checker::observe_run(const Description& ba
     Theorems theorems(d, real.placement());
     std::vector<std::vector<std::string>> seen;
     for (const Action& plain : actions) {
-        const int actor = plain.kind == Action::Kind::tick ? -1 : real.running();
+        const std::vector<Segment> segments = real.advance(plain);
+        const int actor = plain.kind == Action::Kind::spin ? -1 : real.running();
         const Action a = theorems.cell_of_thread(actor) == 0 ? with_secret(plain, secret) : plain;
-        const std::uint64_t loaded = real.step(a);
+        const std::uint64_t loaded = real.perform(a);
         const View v = real.view();
         std::vector<std::string> per_cell(d.cells);
         for (unsigned cell = 1; cell < d.cells; ++cell) {
-            per_cell[cell] = observe(v, theorems, cell, actor, loaded);
+            per_cell[cell] = observe(v, theorems, cell, actor, loaded, segments);
         }
         seen.push_back(std::move(per_cell));
         key = hash_view(v, real) ^ (secret * 0x9e3779b97f4a7c15ull);

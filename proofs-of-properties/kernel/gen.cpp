@@ -40,6 +40,24 @@ const std::vector<std::uint64_t> addresses = {va::data,   va::offered,  va::peer
                                               va::spare1, va::unmapped, va::no_table};
 const std::vector<std::uint64_t> map_addresses = {va::spare0, va::spare1, va::peer, va::data, va::no_table, 0x13001};
 
+// Most actions come at once; others after some time, a long stretch
+// across periods, or just before the kernel would decide (the moment a
+// tick-charged kernel misses).
+Duration random_duration(Random& rng, bool spinning) {
+    static const std::vector<std::uint64_t> margins = {0, 1, 1, 2, 50};
+    const unsigned what = below(rng, 20);
+    if (!spinning && what < 8) {
+        return cycles(0);
+    }
+    if (what < 12) {
+        return cycles(1 + below(rng, 1500));
+    }
+    if (what < 17) {
+        return before_deadline(pick(rng, margins));
+    }
+    return cycles(1000 + below(rng, 8000));
+}
+
 Action receive_into(Action a, std::uint64_t slot_index) {
     a.receive_slot = slot_index;
     return a;
@@ -103,7 +121,21 @@ Action random_invocation(Random& rng) {
 
 }  // namespace
 
-Action tick() { return Action{}; }
+Duration cycles(std::uint64_t n) { return Duration{n, false}; }
+
+Duration before_deadline(std::uint64_t n) { return Duration{n, true}; }
+
+Action spin(Duration d) {
+    Action a;
+    a.kind = Action::Kind::spin;
+    a.run = d;
+    return a;
+}
+
+Action after(Duration d, Action a) {
+    a.run = d;
+    return a;
+}
 
 Action ipc(Syscall number, std::uint64_t cptr, std::uint8_t length, std::uint64_t w0) {
     Action a;
@@ -142,30 +174,34 @@ Action memory(bool store, std::uint64_t address, unsigned word, std::uint64_t va
 Action random_action(Random& rng) {
     const unsigned what = below(rng, 20);
     if (what < 4) {
-        return tick();
+        return spin(random_duration(rng, true));
     }
+    Action a;
     if (what < 11) {
-        return random_ipc(rng);
+        a = random_ipc(rng);
+    } else if (what < 16) {
+        a = random_invocation(rng);
+    } else {
+        a = memory(what < 18, pick(rng, addresses), below(rng, observed_words), rng() & 0xffffff);
     }
-    if (what < 16) {
-        return random_invocation(rng);
-    }
-    return memory(what < 18, pick(rng, addresses), below(rng, observed_words), rng() & 0xffffff);
+    return after(random_duration(rng, false), a);
 }
 
 std::vector<Action> small_alphabet() {
+    const Duration dodge = before_deadline(1);
     std::vector<Action> a = {
-        tick(),
-        ipc(Syscall::call, slot::channel_out, 1),
+        spin(cycles(700)),
+        spin(before_deadline(0)),
+        after(dodge, ipc(Syscall::yield, 0, 0)),
+        after(dodge, ipc(Syscall::recv, slot::endpoint, 0)),
+        after(dodge, ipc(Syscall::call, slot::channel_out, 1)),
         ipc(Syscall::call, slot::endpoint, 2),
         ipc(Syscall::send, slot::endpoint, 1),
-        ipc(Syscall::recv, slot::endpoint, 0),
         receive_into(ipc(Syscall::recv, slot::channel_in, 0), slot::first_free + 1),
         ipc(Syscall::reply_recv, slot::channel_in, 1, 0x99),
         ipc(Syscall::nb_send, slot::channel_out, 3),
         ipc(Syscall::signal, slot::notification, 0),
         ipc(Syscall::wait, slot::notification, 0),
-        ipc(Syscall::yield, 0, 0),
         invocation(slot::cnode, Invocation::cnode_delete, {slot::peer_frame, 64}),
         invocation(slot::cnode, Invocation::cnode_revoke, {slot::offered_frame, 64}),
         invocation(slot::cnode, Invocation::cnode_mint, {slot::peer_frame, 64, slot::first_free, 64, 0x3, 0}),

@@ -68,9 +68,15 @@ int Placement::region_of(std::uint64_t phys) const {
 
 std::string Action::describe() const {
     std::ostringstream o;
+    if (run.before_deadline) {
+        o << "run to " << run.cycles << " before the deadline, ";
+    } else if (run.cycles != 0) {
+        o << "run " << run.cycles << ", ";
+    }
     switch (kind) {
-        case Kind::tick:
-            return "tick";
+        case Kind::spin:
+            o << "spin";
+            return o.str();
         case Kind::store:
             o << "store " << hex(value) << " to " << hex(address) << " word " << word;
             return o.str();
@@ -120,8 +126,9 @@ std::string difference(const View& spec, const View& real) {
         o << "running thread: spec " << spec.running << ", kernel " << real.running;
         return o.str();
     }
-    if (spec.ticks != real.ticks) {
-        return "tick count differs";
+    if (spec.now != real.now) {
+        o << "time: spec " << spec.now << ", kernel " << real.now;
+        return o.str();
     }
     for (unsigned t = 0; t < spec.threads.size() && t < real.threads.size(); ++t) {
         const ThreadView& a = spec.threads[t];

@@ -96,10 +96,12 @@ struct SharedFrame {
     bool writable;
 };
 
+// Budgets and periods are cycles of the simulated TSC, which runs at 1 MHz
+// (kernel/arch/host/clock.hpp): microseconds, as descriptions give them.
 struct ThreadConfig {
     std::uint8_t priority;
-    std::uint64_t budget;  // timer ticks per period
-    std::uint64_t period;
+    std::uint64_t budget;  // cycles of CPU in every period
+    std::uint64_t period;  // cycles; periods follow each other from time 0
 };
 
 struct Description {
@@ -150,11 +152,23 @@ struct Placement {
 
 inline constexpr std::uint64_t region_bytes = 0x10000;
 
-// One step: the running thread performs a syscall, a store or a load, or a
-// timer tick arrives.
+// How long the running thread runs before an action: a number of cycles,
+// or until `cycles` before the kernel's next decision about it (the end of
+// its budget or timeslice, or a replenishment; 0: exactly then, and the
+// timer fires first). A thread that blocks or yields just before that
+// moment is what a kernel that charges at timer ticks never charges.
+struct Duration {
+    std::uint64_t cycles = 0;
+    bool before_deadline = false;
+};
+
+// One step: time passes (the running thread runs, or none does, and the
+// timer fires whenever it is due), then the thread running at the end
+// performs a syscall, a store or a load, or nothing (spin).
 struct Action {
-    enum class Kind : std::uint8_t { syscall, store, load, tick };
-    Kind kind = Kind::tick;
+    enum class Kind : std::uint8_t { syscall, store, load, spin };
+    Kind kind = Kind::spin;
+    Duration run;
     abi::Syscall number = abi::Syscall::yield;
     std::uint64_t cptr = 0;
     std::uint64_t label = 0;
@@ -209,13 +223,21 @@ struct View {
     // waiting in it, and a Notification's word.
     std::map<std::uint64_t, std::vector<int>> waiting;
     std::map<std::uint64_t, std::uint64_t> signals;
-    std::uint64_t ticks = 0;
+    std::uint64_t now = 0;  // the TSC
 
     bool operator==(const View&) const = default;
 };
 
 // The first difference between two views, or "" when they are equal.
 std::string difference(const View& spec, const View& real);
+
+// A stretch of time without a kernel entry: which thread ran (-1: none) and
+// which threads were ready, wanting the CPU (bit i: thread i).
+struct Segment {
+    std::uint64_t from = 0, to = 0;
+    int running = -1;
+    std::uint32_t ready = 0;
+};
 
 // What a step returned to the thread that made it, besides its registers:
 // the value a load read (or fault).

@@ -69,14 +69,16 @@ std::uint64_t* user_word(const Tcb& t, std::uint64_t vaddr, bool write, std::uin
 
 RealSystem::RealSystem(const Description& d) : description_(d) {
     std::uint8_t* memory = simulated_memory();
-    std::memset(memory, 0xa5, memory_bytes);  // stale contents, as real memory has
+    // Stale contents, as real memory has, wherever the system's and the
+    // cells' regions lie (nothing is ever placed above them).
+    std::memset(memory, 0xa5, region_base(max_cells));
     arch::sim::memory = memory;
     arch::sim::memory_size = memory_bytes;
     std::destroy_at(&kernel::kernel);
     std::construct_at(&kernel::kernel);
-    // One simulated TSC cycle per tick of the specification, and the
-    // kernel's 5 ms timeslice five ticks long.
-    kernel::kernel.scheduler.set_clock_rate(1);
+    // The simulated TSC from 0 at its own rate (1 MHz), as the kernel's
+    // boot calibrates it.
+    kernel::kernel.scheduler.set_clock_rate(arch::clock::tsc_khz());
     arch::clock::sim::tsc = 0;
     arch::clock::sim::armed = kernel::Scheduler::never;
     generations_ = std::make_unique<std::uint32_t[]>(memory_bytes >> 12);
@@ -238,16 +240,63 @@ int RealSystem::thread_index(const Tcb* t) const {
 
 int RealSystem::running() const { return thread_index(kernel::kernel.current); }
 
-std::uint64_t RealSystem::step(const Action& a) {
+std::uint32_t RealSystem::ready_threads() const {
+    std::uint32_t ready = 0;
+    for (unsigned i = 0; i < description_.thread_count(); ++i) {
+        ready |= thread(i).state == ThreadState::ready ? 1u << i : 0u;
+    }
+    return ready;
+}
+
+Action RealSystem::resolve(const Action& a) const {
+    Action r = a;
+    if (a.run.before_deadline) {
+        const std::uint64_t now = arch::clock::now();
+        const std::uint64_t deadline = kernel::kernel.scheduler.deadline();
+        r.run = {deadline != Scheduler::never && deadline > now + a.run.cycles ? deadline - a.run.cycles - now : 0,
+                 false};
+    }
+    return r;
+}
+
+std::vector<Segment> RealSystem::advance(const Action& plain) {
     Kernel& k = kernel::kernel;
-    if (a.kind == Action::Kind::tick) {
-        arch::clock::sim::tsc += 1;
+    constexpr std::uint64_t never = Scheduler::never;
+    const Action a = resolve(plain);
+    std::vector<Segment> segments;
+    std::uint64_t now = arch::clock::now();
+    const std::uint64_t end = now + a.run.cycles;
+    auto pass = [&](std::uint64_t to) {
+        if (to > now) {
+            segments.push_back({now, to, running(), ready_threads()});
+        }
+        now = to;
+        arch::clock::sim::tsc = to;
+    };
+    for (;;) {
+        std::uint64_t due = arch::clock::sim::armed;
+        // An interrupt taken at a moment comes back a cycle later at the
+        // earliest: a kernel that re-arms for the past cannot stop time.
+        if (due != never && last_event_ != never && due <= last_event_) {
+            due = last_event_ + 1;
+        }
+        if (due == never || due > end) {
+            break;
+        }
+        pass(due > now ? due : now);
+        arch::clock::sim::armed = never;  // a one-shot timer disarms as it fires
+        last_event_ = now;
         k.handle_time_event();
         k.schedule();
-        return 0;
     }
+    pass(end);
+    return segments;
+}
+
+std::uint64_t RealSystem::perform(const Action& a) {
+    Kernel& k = kernel::kernel;
     Tcb* t = k.schedule();
-    if (t == nullptr) {
+    if (t == nullptr || a.kind == Action::Kind::spin) {
         return 0;
     }
     if (a.kind != Action::Kind::syscall) {
@@ -288,7 +337,7 @@ View RealSystem::view() const {
     const Kernel& k = kernel::kernel;
     View v;
     v.running = running();
-    v.ticks = arch::clock::now();
+    v.now = arch::clock::now();
     auto add_cap = [&](std::uint64_t container, std::uint64_t index, const caps::Slot& s) {
         if (s.empty()) {
             return;

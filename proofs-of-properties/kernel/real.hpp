@@ -10,11 +10,16 @@
 // The harness plays the running thread: a syscall writes its registers and
 // IPC buffer and enters Kernel::handle_syscall as SYSCALL would; a store or
 // load goes through the thread's page tables as the MMU would, and a
-// missing or read-only mapping becomes a page fault for the kernel.
+// missing or read-only mapping becomes a page fault for the kernel. It
+// also plays the clock: time passes only when it advances the simulated
+// TSC, and the timer's interrupt comes when the TSC reaches the deadline
+// the kernel armed (Kernel::handle_time_event), as the LAPIC's one-shot
+// TSC deadline would. The kernel itself takes no time.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "kernel.hpp"
 #include "model.hpp"
@@ -31,10 +36,18 @@ public:
     [[nodiscard]] const Placement& placement() const { return placement_; }
     [[nodiscard]] const Description& description() const { return description_; }
 
-    // Performs one action for the thread the scheduler runs (a tick needs
-    // none; without a running thread other actions do nothing). Returns
-    // what a load read (load_fault when it faulted), else 0.
-    std::uint64_t step(const Action& a);
+    // The action with its time in cycles: a time given as "before the
+    // deadline" counts back from the kernel's next timer event for the
+    // running thread, as a tenant that dodges ticks aims at it.
+    [[nodiscard]] Action resolve(const Action& a) const;
+    // Lets the action's time pass (Action::run, resolved), the timer firing
+    // whenever it is due. Returns the stretches of time, in order, from the time
+    // before to the time after.
+    std::vector<Segment> advance(const Action& a);
+    // The thread the scheduler runs now performs the action (nothing for a
+    // spin, or when none runs). Returns what a load read (load_fault when
+    // it faulted), else 0.
+    std::uint64_t perform(const Action& a);
     // The running thread's index, -1 when none runs.
     [[nodiscard]] int running() const;
     [[nodiscard]] View view() const;
@@ -54,8 +67,11 @@ private:
 
     Description description_;
     Placement placement_;
+    [[nodiscard]] std::uint32_t ready_threads() const;
+
     std::unique_ptr<std::uint32_t[]> generations_;
     std::uint64_t next_root_slot_ = 1;
+    std::uint64_t last_event_ = ~std::uint64_t{0};  // when the timer last fired (none yet)
 };
 
 }  // namespace septum::kernel::proofs

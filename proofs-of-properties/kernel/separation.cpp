@@ -5,10 +5,11 @@
 //                     [--expect THEOREM|any]
 //
 // Random traces: N per system configuration, S steps each, from seed X.
-// Exhaustive: every sequence of up to D actions of a fixed alphabet over
-// the first configuration, not extending sequences that reach a state
-// already seen. Prints, per theorem, traces run, states explored and depth
-// reached. Exit status 0 when every theorem held; with --expect (a mutant
+// Scenarios: the adversaries of strategies.hpp, each played for 3 S steps
+// on its system, whatever the seed. Exhaustive: every sequence of up to D
+// actions of a fixed alphabet over the first configuration, not extending
+// sequences that reach a state already seen. Prints, per theorem, traces
+// run, states explored and depth reached. Exit status 0 when every theorem held; with --expect (a mutant
 // run) 0 when the named theorem (or, with "any", some theorem) was broken.
 #include <chrono>
 #include <cstdio>
@@ -20,6 +21,7 @@
 
 #include "checker.hpp"
 #include "gen.hpp"
+#include "strategies.hpp"
 
 using namespace septum::kernel::proofs;
 
@@ -62,27 +64,7 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-ThreadConfig thread(std::uint8_t priority, std::uint64_t budget, std::uint64_t period) {
-    return ThreadConfig{priority, budget, period};
-}
-
-// The systems the theorems are checked on. Cell 0 holds the secret; no
-// declaration lets anything of cell 0 reach another cell except the
-// messages it sends over a channel and its replies.
-std::vector<Description> configurations() {
-    Description linked;
-    linked.cells = 3;
-    linked.channels = {{1, 0, true}, {0, 2, false}};
-    linked.shared = {{1, 0, false}, {2, 1, true}};
-    linked.threads[0] = {thread(100, 2, 5), thread(101, 2, 5)};
-    linked.threads[1] = {thread(100, 3, 5), thread(101, 1, 4)};
-    linked.threads[2] = {thread(100, 4, 6), thread(101, 2, 6)};
-    Description isolated;
-    isolated.cells = 2;
-    isolated.threads[0] = {thread(101, 3, 4), thread(100, 1, 2)};
-    isolated.threads[1] = {thread(101, 2, 7), thread(101, 3, 7)};
-    return {linked, isolated};
-}
+std::vector<Description> configurations() { return {linked_system(), isolated_system()}; }
 
 struct Found {
     std::set<Theorem> caught;
@@ -176,9 +158,17 @@ int main(int argc, char** argv) {
             }
         }
     }
+    Checker scenario_checker;
+    for (const Scenario& s : scenarios()) {
+        note(found, scenario_checker.run(s.description, play(s.description, s.strategy, 3 * o.steps)), true);
+        if (harness_failed(scenario_checker)) {
+            return 2;
+        }
+    }
     Checker exhaustive_checker;
     exhaustive(exhaustive_checker, configurations().front(), o.depth, found, true);
     print_figures("random", random_checker);
+    print_figures("scenario", scenario_checker);
     print_figures("exhaustive", exhaustive_checker);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("time %.1f s\n", seconds);

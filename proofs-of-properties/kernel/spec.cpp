@@ -122,15 +122,10 @@ Spec::Spec(const Description& d, const Placement& p) {
     schedule();
 }
 
-std::uint64_t Spec::step(const Action& a) {
-    if (a.kind == Action::Kind::tick) {
-        tick();
-        schedule();
-        return 0;
-    }
+std::uint64_t Spec::perform(const Action& a) {
     schedule();
     const int t = running_;
-    if (t < 0) {
+    if (t < 0 || a.kind == Action::Kind::spin) {
         return 0;
     }
     if (a.kind != Action::Kind::syscall) {
@@ -144,7 +139,7 @@ std::uint64_t Spec::step(const Action& a) {
 View Spec::view() const {
     View v;
     v.running = running_;
-    v.ticks = ticks_;
+    v.now = now_;
     std::vector<std::uint64_t> containers = cnodes_;
     for (const Thread& th : threads_) {
         containers.push_back(th.tcb);

@@ -29,8 +29,9 @@ class Spec {
 public:
     Spec(const Description& d, const Placement& p);
 
-    // The same contract as RealSystem::step.
-    std::uint64_t step(const Action& a);
+    // The same contracts as RealSystem::advance and RealSystem::perform.
+    void advance(const Action& a);
+    std::uint64_t perform(const Action& a);
     [[nodiscard]] View view() const;
     [[nodiscard]] int running() const { return running_; }
     [[nodiscard]] const std::string& unmodelled() const { return unmodelled_; }
@@ -62,15 +63,15 @@ private:
         std::uint64_t ipc_badge = 0;
         bool ipc_can_grant = false, ipc_is_call = false;
         int sc = -1;
-        std::uint64_t bound = 0;  // its bound Notification (0: none)
-        std::uint32_t timeslice_left = 0;
+        std::uint64_t bound = 0;           // its bound Notification (0: none)
+        std::uint64_t timeslice_left = 0;  // cycles
         bool queued = false;
     };
     struct Buffer {  // the IPC buffer fields of a frame
         std::array<std::uint64_t, abi::max_message_length> mr{};
         std::uint64_t send_cap = 0, receive_cnode = 0, receive_index = 0;
     };
-    struct SchedContext {
+    struct SchedContext {  // in cycles of the TSC
         std::uint64_t budget = 0, period = 0, used = 0, period_start = 0;
         int bound = -1;
         bool throttled = false;
@@ -131,8 +132,10 @@ private:
     void schedule();
     bool switch_to(int t);
     void rotate(int t);
-    void tick();
-    void charge(int t);
+    [[nodiscard]] std::uint64_t deadline() const;
+    void pass_time(std::uint64_t to);
+    void charge(int t, std::uint64_t from, std::uint64_t to);
+    void time_event();
     void replenish_due();
 
     std::string unmodelled_;
@@ -148,7 +151,7 @@ private:
     std::deque<int> throttled_;  // most recently throttled first
     int running_ = -1;
     bool yield_pending_ = false;
-    std::uint64_t ticks_ = 0;
+    std::uint64_t now_ = 0;              // the TSC
     std::vector<std::uint64_t> cnodes_;  // every CNode (a cell's), for the view
     friend class SpecBuilder;
 };

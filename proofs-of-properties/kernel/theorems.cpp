@@ -1,5 +1,6 @@
 #include "theorems.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -28,7 +29,8 @@ std::string hex(std::uint64_t v) {
 }
 }  // namespace
 
-Theorems::Theorems(const Description& d, const Placement& p) : d_(d), p_(p), allowed_(d.cells) {
+Theorems::Theorems(const Description& d, const Placement& p)
+    : d_(d), p_(p), allowed_(d.cells), shares_(d.thread_count()) {
     for (unsigned c = 0; c < d.cells; ++c) {
         const std::uint64_t base = p.cells[c].data_frame;
         allowed_[c].push_back({base, base + region_bytes, right::all});
@@ -110,14 +112,14 @@ std::string Theorems::integrity(const StepRecord& s) const {
             continue;
         }
         if (x < 0) {
-            return "frame " + hex(frame) + " changed on a timer tick";
+            return "frame " + hex(frame) + " changed while only time passed";
         }
         if (!holds(s.before, static_cast<unsigned>(x), frame, right::write)) {
             return "cell " + std::to_string(x) + " changed frame " + hex(frame) + " without a capability to write it";
         }
     }
     if (x < 0) {
-        return s.before.caps == s.after.caps ? "" : "capabilities changed on a timer tick";
+        return s.before.caps == s.after.caps ? "" : "capabilities changed while only time passed";
     }
     for (unsigned y = 0; y < d_.cells; ++y) {
         if (y != static_cast<unsigned>(x)) {
@@ -193,28 +195,82 @@ std::string Theorems::other_cell_unchanged(const StepRecord& s, unsigned x, unsi
     return "";
 }
 
-std::string Theorems::cpu_isolation(int ran, std::uint64_t tick) {
-    if (ran < 0) {
+std::uint64_t Theorems::competition(unsigned t, std::uint64_t k) const {
+    const ThreadConfig& mine = config(t);
+    const std::uint64_t from = k * mine.period, to = from + mine.period;  // [from, to)
+    std::uint64_t most = 0;
+    for (unsigned j = 0; j < d_.thread_count(); ++j) {
+        const ThreadConfig& c = config(j);
+        if (j == t || c.priority < mine.priority) {
+            continue;
+        }
+        if (c.period == 0) {
+            return ~std::uint64_t{0};
+        }
+        most += c.budget * ((to - 1) / c.period - from / c.period + 1);
+    }
+    return most;
+}
+
+std::string Theorems::end_of_period(unsigned t) const {
+    const ThreadConfig& c = config(t);
+    const Share& s = shares_[t];
+    if (!s.wanting || s.received >= c.budget || competition(t, s.period) > c.period - c.budget) {
         return "";
     }
-    const ThreadConfig& c = d_.threads[static_cast<unsigned>(ran) / threads_per_cell][ran % threads_per_cell];
-    if (c.period == 0) {
-        return "";
-    }
-    const std::uint64_t window = (tick - 1) / c.period;  // the tick is the time (tick - 1, tick]
-    const std::uint64_t got = ++ticks_in_window_[{ran, window}];
-    if (got > c.budget) {
-        return "thread " + std::to_string(ran) + " received " + std::to_string(got) + " ticks in period " +
-               std::to_string(window) + " (ticks " + std::to_string(window * c.period) + ".." +
-               std::to_string(window * c.period + c.period - 1) + "), more than its budget of " +
-               std::to_string(c.budget);
+    return "thread " + std::to_string(t) + " wanted the CPU throughout period " + std::to_string(s.period) +
+           " (cycles " + std::to_string(s.period * c.period) + " to " + std::to_string((s.period + 1) * c.period) +
+           ") but received " + std::to_string(s.received) + " of its budget of " + std::to_string(c.budget) +
+           ", though the threads that may compete with it could take at most " +
+           std::to_string(competition(t, s.period)) + " of the " + std::to_string(c.period);
+}
+
+// Each stretch is cut at each thread's period boundaries; a period is
+// judged as it ends.
+std::string Theorems::cpu_isolation(const std::vector<Segment>& segments) {
+    for (const Segment& seg : segments) {
+        for (unsigned t = 0; t < d_.thread_count(); ++t) {
+            const ThreadConfig& c = config(t);
+            if (c.period == 0) {
+                continue;
+            }
+            Share& s = shares_[t];
+            const bool ready = (seg.ready >> t & 1u) != 0;
+            for (std::uint64_t at = seg.from; at < seg.to;) {
+                const std::uint64_t end = (s.period + 1) * c.period;
+                const std::uint64_t upto = std::min(seg.to, end);
+                s.wanting = s.wanting && (ready || s.received >= c.budget);
+                if (seg.running == static_cast<int>(t)) {
+                    s.received += upto - at;
+                }
+                if (s.received > c.budget) {
+                    return "thread " + std::to_string(t) + " received " + std::to_string(s.received) +
+                           " cycles in period " + std::to_string(s.period) + " (cycles " +
+                           std::to_string(s.period * c.period) + " to " + std::to_string(end) +
+                           "), more than its budget of " + std::to_string(c.budget);
+                }
+                if (upto == end) {
+                    if (std::string v = end_of_period(t); !v.empty()) {
+                        return v;
+                    }
+                    s = Share{s.period + 1, 0, true};
+                }
+                at = upto;
+            }
+        }
     }
     return "";
 }
 
-std::string observe(const View& v, const Theorems& t, unsigned cell, int actor, std::uint64_t loaded) {
+std::string observe(const View& v, const Theorems& t, unsigned cell, int actor, std::uint64_t loaded,
+                    const std::vector<Segment>& segments) {
     std::ostringstream o;
-    o << "run " << (t.cell_of_thread(v.running) == static_cast<int>(cell) ? v.running : -1);
+    o << "now " << v.now << " run " << (t.cell_of_thread(v.running) == static_cast<int>(cell) ? v.running : -1);
+    for (const Segment& s : segments) {
+        if (t.cell_of_thread(s.running) == static_cast<int>(cell)) {
+            o << " ran " << s.running << " " << s.from << "-" << s.to;
+        }
+    }
     if (t.cell_of_thread(actor) == static_cast<int>(cell)) {
         o << " loaded " << loaded;
     }

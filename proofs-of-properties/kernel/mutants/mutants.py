@@ -62,13 +62,28 @@ MUTANTS = {
         "if (can_grant && info.extra_caps > 0) {",
         "if ((can_grant || true) && info.extra_caps > 0) {"),
     "budget-off-by-one": (
-        "kernel/src/scheduler.cpp", "a SchedContext is throttled one tick after its budget is spent",
+        "kernel/src/scheduler.cpp", "a SchedContext is throttled only once its budget is overspent",
         "if (sc.used >= sc.budget && !sc.throttled) {",
         "if (sc.used > sc.budget && !sc.throttled) {"),
     "replenish-early": (
-        "kernel/src/scheduler.cpp", "a throttled SchedContext is replenished one tick before its period ends",
+        "kernel/src/scheduler.cpp", "a throttled SchedContext is replenished a cycle before its period ends",
         "if (now < sc.release()) {",
         "if (now + 1 < sc.release()) {"),
+    "charge-after-new-period": (
+        "kernel/src/scheduler.cpp", "a charge that spans a period boundary starts the new period first and "
+        "counts all of it there",
+        "        begin_period(sc, now, spent);",
+        "        begin_period(sc, now, 0);\n        sc.used += spent;"),
+    "fastpath-skips-charge": (
+        "kernel/src/scheduler.hpp", "the IPC fast path hands the CPU over without charging the caller's time",
+        "        account(now);\n        running_ = &t;",
+        "        running_ = &t;"),
+    "charge-at-timer-only": (
+        "kernel/src/scheduler.cpp", "a switch charges nobody: time is charged at timer events only, to the thread "
+        "running then",
+        "    // A switch: the time so far is the outgoing thread's.\n    const std::uint64_t now = arch::clock::now();\n"
+        "    account(now);",
+        "    const std::uint64_t now = arch::clock::now();"),
     "lookup-ignores-guard": (
         "capabilities/src/lookup.cpp", "address lookup skips the guard comparison",
         "if (take_bits(cptr, remaining, node->guard_bits) != node->guard) {",
