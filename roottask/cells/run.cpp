@@ -94,7 +94,7 @@ void run(Env& env, const abi::ModuleDescription& module) {
     }
     user::Console& console = report.out();
     Monitor monitor(link, watches, built, &console);
-    if (built == 0 || !report.setup(monitor.start(), "system.cells", "monitor")) {
+    if (built == 0 || !report.setup(monitor.start(env), "system.cells", "monitor")) {
         return;
     }
     for (unsigned ended = 0; ended < built;) {

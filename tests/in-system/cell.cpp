@@ -68,7 +68,7 @@ Status run_alone(Env& env, const CellSpec& spec, Solo& r, unsigned index = 0) {
     Monitor monitor(r.link, &r.watch, 1, nullptr);
     SEPTUM_TRY(make_link(env, r.link));
     SEPTUM_TRY(build_cell(env, spec, r.link, index, r.cell));
-    SEPTUM_TRY(monitor.start());
+    SEPTUM_TRY(monitor.start(env));
     monitor.run_to_end();
     return Status::ok;
 }
@@ -274,7 +274,7 @@ void beside_heartbeat(Env& env, const char* name, const char* adversary, const E
         !env.report->setup(build_cell(env, bad, link, 0, cells[0]), name, "adversary cell") ||
         !env.report->setup(build_cell(env, half_cpu(spec_of("heartbeat", m[0], m[1])), link, 1, cells[1]), name,
                            "heartbeat cell") ||
-        !env.report->setup(monitor.start(), name, "monitor")) {
+        !env.report->setup(monitor.start(env), name, "monitor")) {
         return;
     }
     while (!watches[1].reported || (expected.reports && !watches[0].reported)) {
