@@ -6,72 +6,13 @@
 // and say so.
 #include <cstring>
 
-#include "cells/cell.hpp"
-#include "cells/monitor.hpp"
+#include "cells.hpp"
 #include "common.hpp"
 #include "registry.hpp"
 
 namespace septum::roottask {
 
 namespace {
-
-bool kept_equals(const CellWatch& w, const char* text) {
-    const std::size_t n = std::strlen(text);
-    return w.kept_length == n && std::memcmp(w.kept, text, n) == 0;
-}
-
-bool reported(const CellWatch& w, abi::CellReport label, std::uint64_t code) {
-    return w.reported && w.label == static_cast<std::uint64_t>(label) && w.code == code;
-}
-
-// The kept console bytes as one printable line, for a check's message.
-struct Shown {
-    char text[CellWatch::kept_size + 1] = {};
-    explicit Shown(const CellWatch& w) {
-        for (std::uint64_t i = 0; i < w.kept_length; ++i) {
-            text[i] = w.kept[i] >= ' ' && w.kept[i] <= '~' ? w.kept[i] : ' ';
-        }
-    }
-};
-
-// Finds the modules a test needs; reports the check failed if one is missing.
-bool find_modules(Env& env, const char* name, std::initializer_list<const char*> names,
-                  const abi::ModuleDescription** out) {
-    for (const char* m : names) {
-        *out = find_module(*env.bi, m);
-        if (*out == nullptr) {
-            env.report->check(false, name, "boot module {} missing", m);
-            return false;
-        }
-        ++out;
-    }
-    return true;
-}
-
-CellSpec spec_of(const char* name, const abi::ModuleDescription* vmm, const abi::ModuleDescription* image) {
-    CellSpec s;
-    s.name = name;
-    s.vmm = vmm;
-    s.image = image;
-    return s;
-}
-
-// One cell on its own, built and run until its VMM reports.
-struct Solo {
-    CellLink link;
-    Cell cell;
-    CellWatch watch;
-};
-
-Status run_alone(Env& env, const CellSpec& spec, Solo& r, unsigned index = 0) {
-    r.watch.cell = &r.cell;
-    Monitor monitor(r.link, &r.watch, 1, nullptr);
-    SEPTUM_TRY(make_link(env, r.link));
-    SEPTUM_TRY(build_cell(env, spec, r.link, index, r.cell));
-    SEPTUM_TRY(monitor.start(env));
-    monitor.run_to_end();
-    return Status::ok;
-}
 
 void hello_cell(Env& env) {
     const char* name = "cell.hello-guest";
@@ -181,148 +122,10 @@ void vmm_exit_bench(Env& env) {
     report_exit_figure(env, "bench.vmm-io-exit", io, bare_exits.io);
 }
 
-// The heartbeat's ten beats, and the largest gap between two (TSC).
-struct Beats {
-    bool all = false;
-    std::uint64_t largest_gap = 0;
-};
-
-Beats beats_of(const CellWatch& w) {
-    Beats b;
-    b.all = kept_equals(w, "..........\n") && reported(w, abi::CellReport::stopped, 0x10);
-    for (std::uint64_t i = 1; b.all && i < 10; ++i) {
-        const std::uint64_t gap = w.arrival[i] - w.arrival[i - 1];
-        b.largest_gap = gap > b.largest_gap ? gap : b.largest_gap;
-    }
-    return b;
-}
-
-// Each cell on half the CPU: 5 ms in every 10 ms.
-CellSpec half_cpu(CellSpec s) {
-    s.budget_us = 5000;
-    s.period_us = 10000;
-    return s;
-}
-
-// The heartbeat cell alone on its half of the CPU: the pace the other
-// cells' checks hold it to. Measured once, by the first check that needs it.
-std::uint64_t alone_gap = 0;
-
-Status measure_alone(Env& env, const abi::ModuleDescription* vmm, const abi::ModuleDescription* beat) {
-    if (alone_gap != 0) {
-        return Status::ok;
-    }
-    // The last index: the checks' own cells, in the same test, take the first ones.
-    Solo r;
-    SEPTUM_TRY(run_alone(env, half_cpu(spec_of("heartbeat", vmm, beat)), r, max_cells - 1));
-    const CellWatch& watch = r.watch;
-    const Beats b = beats_of(watch);
-    if (!b.all) {
-        env.report->info("cell.heartbeat.alone", "the heartbeat alone failed: label {} code {:x}, {} console bytes",
-                         watch.label, watch.code, watch.received);
-        return Status::invalid_argument;
-    }
-    alone_gap = b.largest_gap;
-    env.report->info("cell.heartbeat.alone", "largest gap between beats on half the CPU, alone: {} TSC", alone_gap);
-    return Status::ok;
-}
-
-// What an adversarial guest's cell must do.
-struct Expected {
-    bool reports;
-    abi::CellReport label;
-    std::uint64_t code;
-    const char* console;  // what it must have written (nullptr: not checked) ...
-    std::uint64_t max_resets;
-    bool console_prefix = false;  // ... or begun with
-};
-
-bool console_matches(const CellWatch& w, const Expected& e) {
-    if (e.console == nullptr) {
-        return true;
-    }
-    const std::size_t n = std::strlen(e.console);
-    return e.console_prefix ? w.kept_length >= n && std::memcmp(w.kept, e.console, n) == 0 : kept_equals(w, e.console);
-}
-
-// Two cells at once, each VMM on half the CPU: an adversarial guest in one,
-// the heartbeat guest in the other. The adversary is contained - its VMM
-// stops it, resets it, or its budget bounds it - and the heartbeat's ten
-// beats all arrive on time: no gap between two beats is more than three
-// times the largest it has alone on its half of the CPU (a beat is half a
-// tick of work, its gap alone about a tick; the kernel charges a whole
-// tick to whichever thread holds the CPU when the tick comes, so an
-// adversary that enters the kernel all the time, like the exit storm, can
-// cost it one tick more: 2 ticks measured). A starved heartbeat fails
-// this, or never finishes and the run's deadline fails it. (Cells are
-// stopped when the test's objects go.)
-void beside_heartbeat(Env& env, const char* name, const char* adversary, const Expected& expected) {
-    const abi::ModuleDescription* m[3] = {};
-    if (skip_without_vmx(env, name) || !find_modules(env, name, {"vmm-server", "guest-heartbeat", adversary}, m) ||
-        !env.report->setup(measure_alone(env, m[0], m[1]), name, "the heartbeat alone")) {
-        return;
-    }
-    CellLink link;
-    Cell cells[2];
-    CellWatch watches[2];
-    watches[0].cell = &cells[0];
-    watches[1].cell = &cells[1];
-    CellSpec bad = half_cpu(spec_of("adversary", m[0], m[2]));
-    bad.max_resets = expected.max_resets;
-    Monitor monitor(link, watches, 2, nullptr);
-    if (!env.report->setup(make_link(env, link), name, "link") ||
-        !env.report->setup(build_cell(env, bad, link, 0, cells[0]), name, "adversary cell") ||
-        !env.report->setup(build_cell(env, half_cpu(spec_of("heartbeat", m[0], m[1])), link, 1, cells[1]), name,
-                           "heartbeat cell") ||
-        !env.report->setup(monitor.start(env), name, "monitor")) {
-        return;
-    }
-    while (!watches[1].reported || (expected.reports && !watches[0].reported)) {
-        (void)monitor.step();
-    }
-    const Beats b = beats_of(watches[1]);
-    const bool on_time = b.all && b.largest_gap <= 3 * alone_gap;
-    bool contained = !expected.reports || reported(watches[0], expected.label, expected.code);
-    contained = contained && console_matches(watches[0], expected);
-    env.report->check(on_time && contained, name,
-                      "heartbeat: {}, largest gap {} TSC (alone {}, at most three times that); adversary {}: "
-                      "label {} code {:x}, {} console bytes \"{}\"",
-                      b.all ? "ten beats" : "NOT ten beats", b.largest_gap, alone_gap,
-                      expected.reports ? "reported" : "bounded by its budget", watches[0].label, watches[0].code,
-                      watches[0].received, static_cast<const char*>(Shown(watches[0]).text));
-}
-
-void storm(Env& env) {
-    beside_heartbeat(env, "cell.storm-beside-heartbeat", "guest-storm", {false, {}, 0, nullptr, 0});
-}
-// Writing past its memory: its VMM stops it at guest-physical 0x20000.
-void walker(Env& env) {
-    beside_heartbeat(env, "cell.walker-beside-heartbeat", "guest-walker",
-                     {true, abi::CellReport::failed, 0x20000, nullptr, 0});
-}
-// Triple faults: its VMM resets it twice (it starts three times), then
-// stops it (Action::reset, reported as 3).
-void restart(Env& env) {
-    beside_heartbeat(env, "cell.restart-beside-heartbeat", "guest-triple",
-                     {true, abi::CellReport::failed, 3, "up\nup\nup\n", 2});
-}
-// Spinning with interrupts masked, never exiting: only the preemption
-// timer takes the CPU back, and the budget bounds the cell.
-void spin(Env& env) { beside_heartbeat(env, "cell.spin-beside-heartbeat", "guest-spin", {false, {}, 0, nullptr, 0}); }
-
-// Every I/O port and every MSR of the defined ranges: its VMM answers each
-// (all ones, dropped writes, #GP) and the guest finishes; only the count of
-// refused MSR accesses depends on the allow list.
-void prober(Env& env) {
-    beside_heartbeat(env, "cell.prober-beside-heartbeat", "guest-prober",
-                     {true, abi::CellReport::stopped, 0x11, "probed, #GP ", 0, true});
-}
-
 const TestCase group[] = {
-    {"cell.hello-guest", hello_cell},           {"cell.multiboot-guest", multiboot_cell},
-    {"cell.storm-beside-heartbeat", storm},     {"cell.walker-beside-heartbeat", walker},
-    {"cell.restart-beside-heartbeat", restart}, {"cell.spin-beside-heartbeat", spin},
-    {"cell.prober-beside-heartbeat", prober},   {"bench.vmm-exits", vmm_exit_bench},
+    {"cell.hello-guest", hello_cell},
+    {"cell.multiboot-guest", multiboot_cell},
+    {"bench.vmm-exits", vmm_exit_bench},
 };
 
 }  // namespace

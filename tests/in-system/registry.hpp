@@ -29,14 +29,15 @@ extern const TestGroup irq_tests;
 extern const TestGroup fpu_tests;
 extern const TestGroup vmx_tests;
 extern const TestGroup cell_tests;
+extern const TestGroup share_tests;
 extern const TestGroup error_syscall_tests;
 extern const TestGroup error_invoke_tests;
 extern const TestGroup bench_tests;
 
 inline const TestGroup* const all_groups[] = {
-    &ipc_tests,    &remote_tests, &notify_tests,        &cspace_tests,       &untyped_tests,
-    &vspace_tests, &fault_tests,  &sched_tests,         &irq_tests,          &fpu_tests,
-    &vmx_tests,    &cell_tests,   &error_syscall_tests, &error_invoke_tests, &bench_tests,
+    &ipc_tests,   &remote_tests,        &notify_tests,       &cspace_tests, &untyped_tests, &vspace_tests,
+    &fault_tests, &sched_tests,         &irq_tests,          &fpu_tests,    &vmx_tests,     &cell_tests,
+    &share_tests, &error_syscall_tests, &error_invoke_tests, &bench_tests,
 };
 
 // Defines a group from an array of TestCase.
