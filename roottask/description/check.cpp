@@ -83,17 +83,20 @@ Error check_cell(const abi::CellDescription& c) {
     return Error::none;
 }
 
+// The cells' budgets and the console monitor's, which serves them all.
 bool fits(const abi::CellDescription* cells, std::uint32_t count) {
-    std::uint64_t units = 1;  // the least common multiple of the periods, while it stays small
+    std::uint64_t units = monitor_period_us;  // the least common multiple of the periods, while it stays small
     for (std::uint32_t i = 0; i < count && units <= fallback_units; ++i) {
         units = units / gcd(units, cells[i].period_us) * cells[i].period_us;  // units <= 2^32, period < 2^24
     }
     const bool exact = units <= fallback_units;
     units = exact ? units : fallback_units;
-    std::uint64_t total = 0;
+    auto share = [&](std::uint64_t budget, std::uint64_t period) {
+        return exact ? budget * (units / period) : ((budget << 32) + period - 1) / period;
+    };
+    std::uint64_t total = share(monitor_budget_us, monitor_period_us);
     for (std::uint32_t i = 0; i < count; ++i) {
-        const abi::CellDescription& c = cells[i];
-        total += exact ? c.budget_us * (units / c.period_us) : ((c.budget_us << 32) + c.period_us - 1) / c.period_us;
+        total += share(cells[i].budget_us, cells[i].period_us);
     }
     return total <= units;
 }

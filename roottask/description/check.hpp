@@ -24,7 +24,7 @@ namespace septum::roottask::description {
     X(priority, "the priority is not between 1 and 254 (the root task has 255)")             \
     X(budget, "the budget is not between 100 us and the period, or the period is over 10 s") \
     X(resets, "more than 1000 resets")                                                       \
-    X(overcommitted, "the cells' budgets add up to more than the CPU")
+    X(overcommitted, "the cells' budgets and the console monitor's add up to more than the CPU")
 
 enum class Error : std::uint8_t {
 #define SEPTUM_X(name, text) name,
@@ -38,6 +38,9 @@ struct Verdict {
 };
 
 inline constexpr std::uint64_t max_resets = 1000;
+// The CPU the root task's console monitor, a shared service, keeps for
+// itself (roottask/cells/monitor.hpp): the cells are promised the rest.
+inline constexpr std::uint64_t monitor_budget_us = 1000, monitor_period_us = 10000;
 inline constexpr std::uint64_t max_guest_ram = std::uint64_t{2} << 20;
 
 // Checks `size` bytes at `bytes` (any alignment) as a SystemDescription.

@@ -21,8 +21,8 @@ abi::CellDescription good_cell(const char* name) {
     c.guest_ram_bytes = 64 * 1024;
     c.guest_entry = 0x1000;
     c.priority = 100;
-    c.budget_us = 1000;
-    c.period_us = 2000;
+    c.budget_us = 900;
+    c.period_us = 2000;  // two of them and the console monitor: the whole CPU
     return c;
 }
 
@@ -120,20 +120,19 @@ TEST(Description, BudgetsAddUpExactly) {
     d.cell_count = 3;
     d.cells[2] = good_cell("c");
     for (auto& c : d.cells) {
-        c.budget_us = 1000;
-        c.period_us = 3000;  // thirds: exactly the CPU
+        c.budget_us = 900;
+        c.period_us = 3000;  // 30% each and the monitor's 10%: exactly the CPU
     }
     EXPECT_EQ(check_of(d).error, Error::none);
-    d.cells[2].budget_us = 2000;
-    d.cells[2].period_us = 5000;  // 1/3 + 1/3 + 2/5 > 1
+    d.cells[2].budget_us = 901;  // one microsecond more
     EXPECT_EQ(check_of(d).error, Error::overcommitted);
     EXPECT_FALSE(about_a_cell(Error::overcommitted));
 }
 
 TEST(Description, OddPeriodsFallBackWithoutUnderCounting) {
     // Periods whose least common multiple passes 2^32: 997, 991, 983, 977
-    // ms (primes times 1000). Shares just under the CPU are accepted, just
-    // over refused.
+    // ms (primes times 1000). Shares just under the CPU (with the console
+    // monitor's tenth) are accepted, just over refused.
     abi::SystemDescription d = two_cells();
     d.cell_count = 4;
     d.cells[2] = good_cell("c");
@@ -141,12 +140,12 @@ TEST(Description, OddPeriodsFallBackWithoutUnderCounting) {
     const std::uint64_t periods[] = {997, 991, 983, 977};
     for (int i = 0; i < 4; ++i) {
         d.cells[i].period_us = periods[i] * 1000;
-        d.cells[i].budget_us = periods[i] / 4 * 1000;  // each just under a quarter
+        d.cells[i].budget_us = periods[i] * 224;  // 22.4% each: with the monitor 0.996
     }
     EXPECT_EQ(check_of(d).error, Error::none);
-    d.cells[0].budget_us = (997 / 4 + 2) * 1000;  // 251/997 + 247/991 + 245/983 + 244/977 = 0.99998
+    d.cells[0].budget_us = 997 * 224 + 3789;  // 0.99980
     EXPECT_EQ(check_of(d).error, Error::none);
-    d.cells[0].budget_us = (997 / 4 + 3) * 1000;  // 1.00099
+    d.cells[0].budget_us = 997 * 224 + 4200;  // 1.00021
     EXPECT_EQ(check_of(d).error, Error::overcommitted);
 }
 
