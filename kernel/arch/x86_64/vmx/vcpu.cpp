@@ -101,8 +101,8 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
     std::uint32_t pin = 0, proc = 0, proc2 = 0, exit = 0;
     // The host's interrupts and NMIs exit whatever the guest masks, and the
     // preemption timer takes the CPU back at the scheduler's deadline from
-    // a guest that never exits even if no host interrupt comes (the in-system check
-    // cell.spin-beside-heartbeat fails only without both).
+    // a guest that never exits even if no host interrupt comes (the
+    // in-system check share.beside-spin fails only without both).
     constexpr std::uint32_t pin_wanted =
         vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting | vmcs::pin::preemption_timer;
     const bool ok =
