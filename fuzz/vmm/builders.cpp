@@ -60,9 +60,9 @@ std::uint32_t event_info(Source& source, Machine& m) {
 void build_cpuid(Source& source, Machine& m, abi::ExitInfo& exit) {
     exit.reason = reason(VmxExit::cpuid);
     if (source.one_in(2)) {
-        constexpr std::uint32_t leaves[] = {0,          1,          2,          4,          7,          0xa,
-                                            0xd,        0x14,       0x80000000, 0x80000001, 0x80000007, 0x80000008,
-                                            0x40000000, 0x40000001, 0x40000002, 0x80000009};
+        constexpr std::uint32_t leaves[] = {
+            0,    1,          2,          4,          6,          7,          0xa,        0xd,        0x14,      0x15,
+            0x16, 0x80000000, 0x80000001, 0x80000007, 0x80000008, 0x40000000, 0x40000001, 0x40000002, 0x80000009};
         set(m, rax, pick(source, leaves));
         set(m, rcx, source.u8() % 3);
     }
@@ -83,7 +83,7 @@ void build_msr(Source& source, Machine& m, abi::ExitInfo& exit) {
 
 void build_io(Source& source, Machine& m, abi::ExitInfo& exit) {
     exit.reason = reason(VmxExit::io_instruction);
-    constexpr std::uint16_t bases[] = {0x3f8, 0xf4, 0x60, 0xcf8, 0x80, 0x3f0};
+    constexpr std::uint16_t bases[] = {0x3f8, 0xf4, 0x60, 0xcf8, 0x80, 0x3f0, 0x70};
     const auto port =
         static_cast<std::uint16_t>(source.one_in(8) ? source.u16() : pick(source, bases) + source.u8() % 10);
     const std::uint64_t size = source.one_in(16) ? 2 : pick(source, {0u, 1u, 3u});
@@ -130,7 +130,7 @@ void build_ept(Source& source, Machine& m, abi::ExitInfo& exit) {
     const std::uint64_t access = source.one_in(8) ? source.u8() & 7 : pick(source, {1u, 2u});
     const std::uint64_t linear = source.one_in(8) ? 0 : 0x180;  // linear valid, translated access
     exit.qualification = access | linear | ((source.u8() & 7u) << 3);
-    constexpr std::uint64_t windows[] = {0x100000, 0xfed00000, 0xfee00000, 0x20000, 0x9000};
+    constexpr std::uint64_t windows[] = {0x100000, 0xfed00000, 0xfee00000, 0xfec00000, 0x20000, 0x9000};
     exit.guest_physical = source.one_in(16) ? source.value() : pick(source, windows) + source.u16() % 0x1010 - 8;
     exit.guest_linear = exit.guest_physical;
 }

@@ -46,9 +46,14 @@ void check_cpuid(const Machine& m, const abi::ExitInfo& exit, const abi::VcpuSta
 // Port I/O reaches the port the exit names, with its size, once (or once
 // per element of a string instruction, at most 1,024 per exit).
 void check_io(const Machine& m, const abi::ExitInfo& exit, const abi::VcpuState& /*before*/,
-              const vmm::Outcome& /*outcome*/) {
+              const vmm::Outcome& outcome) {
     const vmm::IoQualification q = vmm::decode_io(exit.qualification);
     const Machine::DeviceAccesses& d = m.device_accesses();
+    // Only the keyboard controller and port 0xCF9 reset the guest, on a write.
+    if (outcome.action == vmm::Action::reset &&
+        (d.count == 0 || q.in || (q.port != vmm::KeyboardReset::port && q.port != vmm::ResetControl::port))) {
+        violated("a reset from %s port %#x", q.in ? "reading" : "writing", q.port);
+    }
     if (d.count == 0) {
         return;
     }

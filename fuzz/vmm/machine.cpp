@@ -1,5 +1,7 @@
 #include "machine.hpp"
 
+#include "device_oracles.hpp"
+
 #include <septum/vmm/msr.hpp>
 #include <septum/vmm/x86.hpp>
 
@@ -45,6 +47,12 @@ std::uint64_t CheckedDevice::read(std::uint64_t offset, unsigned size) {
         violated("device model read %#llx, wider than %u bytes", static_cast<unsigned long long>(value), size);
     }
     return value;
+}
+
+void CheckedDevice::reset() {
+    if (model_ != nullptr) {
+        model_->reset();
+    }
 }
 
 vmm::Outcome CheckedDevice::write(std::uint64_t offset, unsigned size, std::uint64_t value) {
@@ -133,6 +141,7 @@ namespace environment {
 constexpr std::uint8_t cpuid_from_input = 1u << 0;
 constexpr std::uint8_t unclaimed_gp = 1u << 1;
 constexpr std::uint8_t exceptions_stop = 1u << 2;
+constexpr std::uint8_t platform_cpuid = 1u << 3;  // CPUID options (TSC rate, APIC) from the input
 }  // namespace environment
 
 std::uint8_t g_environment = 0;
@@ -163,6 +172,20 @@ std::uint8_t ram_bytes[ram_size];
 
 }  // namespace
 
+void DirectApic::deliver(const vmm::InterruptMessage& message) {
+    if (delivering) {
+        violated("the I/O APIC delivered from inside a delivery");
+    }
+    delivering = true;
+    ++messages;
+    const bool accepted =
+        message.mode == vmm::DeliveryMode::fixed || message.mode == vmm::DeliveryMode::lowest_priority;
+    if (accepted && message.vector >= 16 && guest != nullptr) {
+        guest->raise_interrupt(message.vector);
+    }
+    delivering = false;
+}
+
 vmm::CpuidRegs FuzzHostCpuid::query(std::uint32_t leaf, std::uint32_t subleaf) const {
     if ((g_environment & environment::cpuid_from_input) != 0 && source_.one_in(2)) {
         return source_.read<vmm::CpuidRegs>();
@@ -182,26 +205,43 @@ std::uint8_t read_environment(Source& source) {
     g_environment = source.u8();
     return g_environment;
 }
+
+vmm::CpuidOptions options_of(Source& source) {
+    if ((g_environment & environment::platform_cpuid) == 0) {
+        return {};
+    }
+    const std::uint8_t apic = source.u8();
+    return {source.u32(), (apic & 1) != 0, (apic & 2) != 0};
+}
 }  // namespace
 
 Machine::Machine(Source& src)
     : source{src},
       host_cpuid{(read_environment(src), src)},
-      cpuid{host_cpuid},
+      cpuid{host_cpuid, options_of(src)},
       clock{src},
-      uart{console},
+      ioapic{apic, vmm::pc::ioapic_id},
+      uart{console, vmm::IrqLine{&ioapic, vmm::pc::com1_irq}},
       mmio_uart{console},
+      rtc{rtc_clock, SteppingClock::khz, 1700000000, vmm::IrqLine{&ioapic, vmm::pc::rtc_irq}},
       port_devices{{*this, &uart, vmm::Uart16550::com1, vmm::Uart16550::register_count, false},
                    {*this, &debug_exit, vmm::DebugExit::default_port, vmm::DebugExit::width, false},
-                   {*this, nullptr, 0x60, 8, false},
-                   {*this, nullptr, 0xcf8, 8, false}},
+                   {*this, nullptr, 0x60, 4, false},
+                   {*this, &keyboard, vmm::KeyboardReset::port, vmm::KeyboardReset::width, false},
+                   {*this, &rtc, vmm::Rtc::base_port, vmm::Rtc::port_count, false},
+                   {*this, nullptr, 0xcf8, 1, false},
+                   {*this, &reset_control, vmm::ResetControl::port, vmm::ResetControl::width, false},
+                   {*this, nullptr, 0xcfa, 2, false},
+                   {*this, nullptr, 0xcfc, 4, false}},
       mmio_devices{{*this, nullptr, 0x100000, 0x1000, true},
                    {*this, &mmio_uart, 0xfed00000, vmm::Uart16550::register_count, true},
-                   {*this, nullptr, 0xfee00000, 0x1000, true}},
+                   {*this, nullptr, 0xfee00000, 0x1000, true},
+                   {*this, &ioapic, vmm::IoApic::default_base, vmm::IoApic::window, true}},
       guest{cpuid, ports, mmio, console, clock, reset_state(), policy_of(g_environment)},
       lazy{src, page},
       vcpu{page},
       memory{*this, ram_bytes} {
+    apic.guest = &guest;
     vcpu.set_source(&lazy);
     for (CheckedDevice& d : port_devices) {
         if (ports.claim(d.base(), d.length(), d) != Status::ok) {
@@ -234,22 +274,6 @@ void Machine::forget_accesses() {
 
 namespace {
 
-// What the UART promises whatever the guest did: the transmitter is always
-// empty, it never raises an interrupt, and no register shows bits the chip
-// does not have. Only registers without read side effects are read.
-void check_uart(vmm::Uart16550& uart, const char* name) {
-    const std::uint64_t lsr = uart.read(5, 1), iir = uart.read(2, 1), mcr = uart.read(4, 1);
-    if ((lsr & 0x60) != 0x60 || (lsr & ~std::uint64_t{0x61}) != 0) {
-        violated("%s: line status %#llx", name, static_cast<unsigned long long>(lsr));
-    }
-    if ((iir & 1) == 0 || (iir & ~std::uint64_t{0xc1}) != 0) {
-        violated("%s: interrupt identification %#llx", name, static_cast<unsigned long long>(iir));
-    }
-    if (mcr > 0x1f) {
-        violated("%s: modem control %#llx", name, static_cast<unsigned long long>(mcr));
-    }
-}
-
 // Every MSR the VMM keeps holds a value its own WRMSR check accepts.
 void check_msrs(Machine& m) {
     using vmm::x86::Msr;
@@ -272,6 +296,8 @@ void check_msrs(Machine& m) {
 void check_device_models(Machine& m) {
     check_uart(m.uart, "COM1");
     check_uart(m.mmio_uart, "MMIO UART");
+    check_ioapic(m.ioapic);
+    check_rtc(m.rtc);
     if (m.guest.tpr > 15) {
         violated("TPR %u", m.guest.tpr);
     }

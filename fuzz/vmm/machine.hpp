@@ -2,8 +2,9 @@
 // checked and answering from the fuzz input: 64 KiB of guest RAM whose
 // accesses are counted and may fail on demand, device windows that refuse
 // any access outside their range, the real device models (UART, debug
-// exit) beside devices that answer from the input, a host CPUID and a TSC
-// that answer from the input, and the VCPU page.
+// exit, I/O APIC, RTC, reset ports) beside devices that answer from the
+// input, a host CPUID and a TSC that answer from the input, and the VCPU
+// page.
 #pragma once
 
 #include <septum/abi/vcpu.hpp>
@@ -12,6 +13,10 @@
 #include <septum/vmm/debug_exit.hpp>
 #include <septum/vmm/guest.hpp>
 #include <septum/vmm/guest_memory.hpp>
+#include <septum/vmm/interrupts.hpp>
+#include <septum/vmm/ioapic.hpp>
+#include <septum/vmm/reset_ports.hpp>
+#include <septum/vmm/rtc.hpp>
 #include <septum/vmm/uart16550.hpp>
 #include <septum/vmm/vcpu.hpp>
 
@@ -49,6 +54,7 @@ public:
 
     std::uint64_t read(std::uint64_t offset, unsigned size) override;
     vmm::Outcome write(std::uint64_t offset, unsigned size, std::uint64_t value) override;
+    void reset() override;
 
     [[nodiscard]] std::uint64_t base() const { return base_; }
     [[nodiscard]] std::uint64_t length() const { return length_; }
@@ -107,6 +113,25 @@ private:
     mutable std::uint64_t last_ = 0;
 };
 
+// The RTC's time: a millisecond of a 1 GHz TSC per reading. It takes
+// nothing from the input, so a machine is built from the same bytes as
+// before the RTC was in it (recorded exits replay unchanged).
+struct SteppingClock final : vmm::Clock {
+    static constexpr std::uint32_t khz = 1'000'000;
+    [[nodiscard]] std::uint64_t tsc() const override { return now += khz; }
+    mutable std::uint64_t now = 0;
+};
+
+// The local APIC's stand-in: what the I/O APIC sends in fixed or
+// lowest-priority mode becomes a pending vector, as a local APIC would
+// accept it; it counts what it is sent.
+struct DirectApic final : vmm::InterruptReceiver {
+    void deliver(const vmm::InterruptMessage& message) override;
+    vmm::Guest* guest = nullptr;
+    unsigned messages = 0;
+    bool delivering = false;  // re-entry into deliver() is a bug
+};
+
 struct CountingConsole final : vmm::Console {
     std::size_t bytes = 0;
     void put(const char* /*data*/, std::size_t length) override { bytes += length; }
@@ -136,11 +161,17 @@ public:
     CountingConsole console;
     vmm::Bus ports;
     vmm::Bus mmio;
-    vmm::Uart16550 uart;
+    DirectApic apic;
+    vmm::IoApic ioapic;
+    SteppingClock rtc_clock;
+    vmm::Uart16550 uart;  // COM1, on I/O APIC pin 4
     vmm::Uart16550 mmio_uart;
     vmm::DebugExit debug_exit;
-    CheckedDevice port_devices[4];
-    CheckedDevice mmio_devices[3];
+    vmm::Rtc rtc;  // on pin 8
+    vmm::KeyboardReset keyboard;
+    vmm::ResetControl reset_control;
+    CheckedDevice port_devices[9];
+    CheckedDevice mmio_devices[4];
     vmm::Guest guest;
     abi::VcpuPage page{};
     LazyState lazy;

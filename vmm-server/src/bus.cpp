@@ -59,4 +59,10 @@ Outcome Bus::write(std::uint64_t address, unsigned size, std::uint64_t value) co
     return device->write(offset, size, value & all_ones(size));
 }
 
+void Bus::reset_devices() const {
+    for (std::size_t i = 0; i < count_; ++i) {
+        ranges_[i].device->reset();
+    }
+}
+
 }  // namespace septum::vmm

@@ -18,13 +18,22 @@ constexpr std::uint32_t leaf1_ecx_xsave = bit(26);
 constexpr std::uint32_t leaf1_ecx_osxsave = bit(27);
 constexpr std::uint32_t leaf1_ecx_hypervisor = bit(31);
 
+// Shown when the platform emulates them (CpuidOptions): x2APIC, TSC-deadline.
+constexpr std::uint32_t leaf1_ecx_x2apic = bit(21);
+constexpr std::uint32_t leaf1_ecx_tsc_deadline = bit(24);
+
 // Leaf 1 EDX (Table 3-11): FPU, VME, DE, PSE, TSC, MSR, PAE, CX8, SEP, MTRR,
 // PGE, CMOV, PAT, PSE-36, CLFSH, MMX, FXSR, SSE, SSE2. Hidden: MCE and MCA
-// (no machine-check MSRs), APIC (no virtual local APIC yet), PSN, DS, ACPI,
-// SS, HTT (one logical processor), TM, PBE.
+// (no machine-check MSRs), APIC (unless the platform has one), PSN, DS,
+// ACPI, SS, HTT (one logical processor), TM, PBE.
 constexpr std::uint32_t leaf1_edx_allowed = bit(0) | bit(1) | bit(2) | bit(3) | bit(4) | bit(5) | bit(6) | bit(8) |
                                             bit(11) | bit(12) | bit(13) | bit(15) | bit(16) | bit(17) | bit(19) |
                                             bit(23) | bit(24) | bit(25) | bit(26);
+constexpr std::uint32_t leaf1_edx_apic = bit(9);
+
+// Leaf 6 EAX bit 2: the APIC timer runs in every C-state (ARAT). The
+// emulated timer does not depend on the host's power states.
+constexpr std::uint32_t leaf6_eax_arat = bit(2);
 
 // Leaf 7.0 EBX (Table 3-8): FSGSBASE, BMI1, SMEP, BMI2, ERMS, RDSEED, ADX,
 // SMAP, CLFLUSHOPT, CLWB. Hidden: SGX, HLE/RTM, AVX2 and AVX-512 (XSAVE
@@ -58,8 +67,25 @@ bool has_subleaves(std::uint32_t leaf) { return leaf == 4 || leaf == 7 || leaf =
 
 }  // namespace
 
-CpuidPolicy::CpuidPolicy(const HostCpuid& host) {
+TscCrystal tsc_crystal(std::uint32_t tsc_khz) {
+    // The divisors of 1,000: with one of them as the ratio the crystal's
+    // rate in Hz, tsc_khz * (1000 / ratio), is a whole number. The
+    // smallest that fits 32 bits keeps the crystal as fine as possible; at
+    // most 1,000 is needed (tsc_khz < 2^32).
+    constexpr std::uint32_t ratios[] = {1, 2, 4, 5, 8, 10, 20, 25, 40, 50, 100, 125, 200, 250, 500, 1000};
+    for (const std::uint32_t ratio : ratios) {
+        const std::uint64_t hz = std::uint64_t{tsc_khz} * (1000 / ratio);
+        if (hz <= 0xffffffff) {
+            return {static_cast<std::uint32_t>(hz), ratio};
+        }
+    }
+    return {0, 1};  // not reached
+}
+
+CpuidPolicy::CpuidPolicy(const HostCpuid& host, const CpuidOptions& options) : options_{options} {
+    options_.x2apic = options.x2apic && options.local_apic;
     add_basic(host, host.query(0, 0).eax);
+    add_platform_leaves();
     add(hypervisor_base, 0, {hypervisor_max, fourcc("Sept"), fourcc("umSe"), fourcc("ptum")});
     add(hypervisor_max, 0, {0, 0, 0, 0});
     add_extended(host);
@@ -72,10 +98,19 @@ void CpuidPolicy::add(std::uint32_t leaf, std::uint32_t subleaf, CpuidRegs regs)
 }
 
 void CpuidPolicy::add_basic(const HostCpuid& host, std::uint32_t host_max) {
-    basic_max_ = host_max < max_basic_leaf ? host_max : max_basic_leaf;
+    // The host's leaves up to 0xD are filtered; the platform's (6, 0x15,
+    // 0x16) are made whatever the host has.
+    const std::uint32_t copied_max = host_max < max_basic_leaf ? host_max : max_basic_leaf;
+    basic_max_ = copied_max;
+    if (options_.local_apic && basic_max_ < 6) {
+        basic_max_ = 6;
+    }
+    if (options_.tsc_khz != 0) {
+        basic_max_ = max_basic_leaf_with_tsc;
+    }
     const CpuidRegs leaf0 = host.query(0, 0);
     add(0, 0, {basic_max_, leaf0.ebx, leaf0.ecx, leaf0.edx});
-    if (basic_max_ < 1) {
+    if (copied_max < 1) {
         return;
     }
     CpuidRegs l1 = host.query(1, 0);
@@ -83,6 +118,10 @@ void CpuidPolicy::add_basic(const HostCpuid& host, std::uint32_t host_max) {
     l1.ebx = (l1.ebx & 0xffffu) | (1u << 16);
     l1.ecx = (l1.ecx & leaf1_ecx_allowed) | leaf1_ecx_hypervisor;
     l1.edx &= leaf1_edx_allowed;
+    if (options_.local_apic) {
+        l1.ecx |= leaf1_ecx_tsc_deadline | (options_.x2apic ? leaf1_ecx_x2apic : 0);
+        l1.edx |= leaf1_edx_apic;
+    }
     add(1, 0, l1);
     const bool xsave = (l1.ecx & leaf1_ecx_xsave) != 0;
 
@@ -92,10 +131,10 @@ void CpuidPolicy::add_basic(const HostCpuid& host, std::uint32_t host_max) {
         allowed_cr4_ |= x86::cr4::osxsave;
         supported_xcr0_ = x86::xcr0::x87 | x86::xcr0::sse;
     }
-    if (basic_max_ >= 2) {
+    if (copied_max >= 2) {
         add(2, 0, host.query(2, 0));
     }
-    if (basic_max_ >= 4) {
+    if (copied_max >= 4) {
         // Cache levels as the host has them, shared by no one (EAX 31:14).
         for (std::uint32_t sub = 0; sub < 8; ++sub) {
             CpuidRegs c = host.query(4, sub);
@@ -106,7 +145,7 @@ void CpuidPolicy::add_basic(const HostCpuid& host, std::uint32_t host_max) {
             add(4, sub, c);
         }
     }
-    if (basic_max_ >= 7) {
+    if (copied_max >= 7) {
         const CpuidRegs l7 = host.query(7, 0);
         const std::uint32_t ebx = l7.ebx & leaf7_ebx_allowed;
         add(7, 0, {0, ebx, 0, 0});
@@ -114,11 +153,27 @@ void CpuidPolicy::add_basic(const HostCpuid& host, std::uint32_t host_max) {
                         ((ebx & leaf7_ebx_smep) != 0 ? x86::cr4::smep : 0) |
                         ((ebx & leaf7_ebx_smap) != 0 ? x86::cr4::smap : 0);
     }
-    if (basic_max_ >= 0xd && xsave) {
+    if (copied_max >= 0xd && xsave) {
         // x87 and SSE only; sub-leaf 1 (XSAVEOPT, XSAVEC, XGETBV 1, XSAVES)
         // stays zero.
         add(0xd, 0, {static_cast<std::uint32_t>(supported_xcr0_), xsave_legacy_size, xsave_legacy_size, 0});
     }
+}
+
+void CpuidPolicy::add_platform_leaves() {
+    if (options_.local_apic) {
+        add(6, 0, {leaf6_eax_arat, 0, 0, 0});
+    }
+    const TscCrystal crystal = tsc_crystal(options_.tsc_khz);
+    if (crystal.hz == 0) {
+        return;
+    }
+    // 0x15: TSC = crystal * EBX / EAX. 0x16: base and maximum frequency
+    // in MHz (Linux's cpu_khz), and the bus (the crystal) in MHz; 16 bits
+    // each (SDM Vol. 2A CPUID, leaves 15H and 16H).
+    add(0x15, 0, {1, crystal.tsc_ratio, crystal.hz, 0});
+    const std::uint32_t mhz = options_.tsc_khz / 1000 < 0xffff ? options_.tsc_khz / 1000 : 0xffff;
+    add(0x16, 0, {mhz, mhz, crystal.hz / 1000000, 0});
 }
 
 void CpuidPolicy::add_extended(const HostCpuid& host) {

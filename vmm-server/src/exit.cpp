@@ -37,8 +37,8 @@ Outcome dispatch(Guest& guest, Vcpu& vcpu, GuestMemory& memory, std::uint16_t ba
         case VmxExit::monitor_trap_flag:
             return Outcome::resume();
         case VmxExit::triple_fault:
-        case VmxExit::init_signal:  // INIT resets the processor (SDM Vol. 3A 9.1)
-            return handle_triple_fault(guest, vcpu);
+        case VmxExit::init_signal:    // INIT resets the processor (SDM Vol. 3A 9.1)
+            return Outcome::reset();  // handle_exit resets the machine
         case VmxExit::cpuid:
             return handle_cpuid(guest, vcpu);
         case VmxExit::hlt:
@@ -151,6 +151,11 @@ Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
         return Outcome::stop(StopReason::entry_failure, basic);
     }
     Outcome outcome = dispatch(guest, vcpu, memory, basic);
+    if (outcome.action == Action::reset) {
+        // A triple fault, INIT, or a device the guest asked for a reset
+        // (keyboard controller, port 0xCF9): one path for all of them.
+        return handle_triple_fault(guest, vcpu);
+    }
     if (vcpu.fetch_failed() && outcome.action != Action::stop) {
         // A handler went on without state it needed (Vcpu::advance does).
         return Outcome::stop(StopReason::emulation_failure, basic);

@@ -28,6 +28,8 @@ void Guest::reset() {
     tpr = 0;
     debug = DebugRegisters{};
     pending_ = Pending{};
+    ports.reset_devices();
+    mmio.reset_devices();
 }
 
 }  // namespace septum::vmm

@@ -18,6 +18,9 @@ public:
     virtual std::uint64_t read(std::uint64_t offset, unsigned size) = 0;
     // A write may end the guest (the debug-exit port); otherwise resume.
     virtual Outcome write(std::uint64_t offset, unsigned size, std::uint64_t value) = 0;
+    // Back to the power-on state: the guest is being reset (Guest::reset).
+    // What survives a reset on a real machine (the RTC's time) survives.
+    virtual void reset() {}
 
 protected:
     Device() = default;
@@ -44,6 +47,9 @@ public:
     // unclaimed ISA bus does.
     std::uint64_t read(std::uint64_t address, unsigned size) const;
     Outcome write(std::uint64_t address, unsigned size, std::uint64_t value) const;
+
+    // Resets every device on the bus (a device claimed twice, twice).
+    void reset_devices() const;
 
 private:
     struct Range {

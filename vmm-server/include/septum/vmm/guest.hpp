@@ -42,8 +42,10 @@ public:
     void acknowledge(std::uint8_t vector);
     [[nodiscard]] bool interrupt_pending() const { return next_interrupt() >= 0; }
 
-    // The CPU part of a reset: the VMM state returns to power-on. The
-    // registers come from `initial` (done by the triple-fault handler).
+    // A reset of the machine but its memory: the VMM's CPU state and every
+    // device on the buses return to power-on. The registers come from
+    // `initial` (done by the triple-fault handler); the program reloads the
+    // image.
     void reset();
 
     MsrContext msr_context() { return {msrs, clock, cpuid}; }
