@@ -36,8 +36,8 @@ inline constexpr std::uint8_t rtc_irq = 8;
 
 // The MP floating pointer: the last KiB below 640 KiB, which Linux scans
 // and reserves itself (reserve_bios_regions keeps [0x9F000, 1 MiB) when
-// the BIOS data area says nothing). A loader's memory map should mark
-// [0x9FC00, 0xA0000) reserved too.
+// the BIOS data area says nothing). The Linux loaders' memory map
+// (pc_memory_map) marks [0x9FC00, 1 MiB) reserved as well.
 inline constexpr std::uint64_t mp_table_address = 0x9fc00;
 
 }  // namespace septum::vmm::pc
