@@ -56,10 +56,11 @@ Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint
         .status;
 }
 
-Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights) {
+Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights,
+                user::FrameSize size) {
     const Result<CPtr> copy = env.copy(frame);
     SEPTUM_TRY(copy);
-    return user::map_frame(*env.pool, p.pml4, copy.value(), vaddr, rights);
+    return user::map_frame(*env.pool, p.pml4, copy.value(), vaddr, rights, size);
 }
 
 Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument) {

@@ -4,6 +4,7 @@
 
 #include "env.hpp"
 #include "septum/user/thread.hpp"
+#include "septum/user/vspace.hpp"
 
 namespace septum::roottask {
 
@@ -21,8 +22,9 @@ Status load_program(Env& env, const abi::ModuleDescription& module, Program& p);
 // or Notification) into slot `index` of the program's CSpace.
 Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint64_t rights, std::uint64_t badge = 0);
 
-// Maps a copy of `frame` into the program's address space at vaddr.
-Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights);
+// Maps a copy of `frame` (of `size`) into the program's address space at vaddr.
+Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights,
+                user::FrameSize size = user::FrameSize::small);
 
 // Starts the program's thread at its entry with rdi = argument.
 Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument);

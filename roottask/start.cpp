@@ -50,14 +50,23 @@ Status set_up(const abi::BootInfo& bi, Setup& s) {
 }  // namespace
 
 PoolSource pool_source(const abi::BootInfo& bi) {
+    const std::uint64_t n =
+        bi.untyped.count < abi::max_untyped_descriptions ? bi.untyped.count : abi::max_untyped_descriptions;
+    std::uint8_t largest = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        largest = bi.untyped_list[i].size_bits > largest ? bi.untyped_list[i].size_bits : largest;
+    }
+    const std::uint8_t bits = largest - 1 < max_pool_bits ? static_cast<std::uint8_t>(largest - 1) : max_pool_bits;
+    // The smallest block larger than the pool: the largest stay whole for
+    // the cells' guest RAM (description/fit.hpp).
     std::uint64_t best = 0;
-    for (std::uint64_t i = 1; i < bi.untyped.count && i < abi::max_untyped_descriptions; ++i) {
-        if (bi.untyped_list[i].size_bits > bi.untyped_list[best].size_bits) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint8_t size = bi.untyped_list[i].size_bits;
+        if (size > bits && (bi.untyped_list[best].size_bits <= bits || size < bi.untyped_list[best].size_bits)) {
             best = i;
         }
     }
-    const std::uint8_t bits = bi.untyped_list[best].size_bits;
-    return {best, bits - 1 < max_pool_bits ? static_cast<std::uint8_t>(bits - 1) : max_pool_bits};
+    return {best, bits};
 }
 
 [[noreturn]] void run_program(std::uint64_t bootinfo_address, void (*body)(Env&)) {

@@ -1,6 +1,6 @@
 // What every root-task program does first and last: the product
 // (roottask/main.cpp) and the in-system suite (tests/in-system/main.cpp)
-// both start with a pool of memory cut from the largest Untyped and the
+// both start with a pool of memory cut from the machine's Untypeds and the
 // check roottask.started, and end with the summary and the end of the run.
 #pragma once
 
@@ -10,8 +10,9 @@
 
 namespace septum::roottask {
 
-// The pool: an Untyped of at most 32 MiB, the first cut from the largest
-// of the machine's Untypeds (half of it, if that is less).
+// The pool: an Untyped of 32 MiB (or half the largest of the machine's
+// Untypeds, if that is less), the first cut from the smallest Untyped
+// larger than it.
 inline constexpr std::uint8_t max_pool_bits = 25;
 struct PoolSource {
     std::uint64_t index = 0;  // in BootInfo::untyped_list

@@ -19,22 +19,65 @@ constexpr unsigned first_console_view = 400;
 
 constexpr std::uint64_t pages(std::uint64_t bytes) { return (bytes + user::page_size - 1) / user::page_size; }
 
-// Guest RAM: zeroed frames mapped at guest-physical 0.. in the GuestMemory
-// and, through copies, at vmm_guest_ram in the VMM (which loads the image).
-Status make_guest_ram(Env& env, const Program& vmm, CPtr memory, std::uint64_t count) {
-    for (const ObjectKind table : {ObjectKind::ept_pdpt, ObjectKind::ept_pd, ObjectKind::ept_pt}) {
-        const Result<CPtr> t = env.make(table);
-        SEPTUM_TRY(t);
-        SEPTUM_TRY(user::invoke(t.value(), abi::Invocation::page_table_map, {memory, 0}).status);
+// The EPT guest RAM takes (description/need.cpp counts the same): a PDPT,
+// a page directory for each GiB and a page table for the 4 KiB frames
+// after the last 2 MiB boundary, if there are any.
+Status make_ept(Env& env, CPtr memory, std::uint64_t ram_bytes, std::uint64_t large_bytes) {
+    constexpr std::uint64_t gib = std::uint64_t{1} << 30;
+    const Result<CPtr> pdpt = env.make(ObjectKind::ept_pdpt);
+    SEPTUM_TRY(pdpt);
+    SEPTUM_TRY(user::invoke(pdpt.value(), abi::Invocation::page_table_map, {memory, 0}).status);
+    for (std::uint64_t gpa = 0; gpa < ram_bytes; gpa += gib) {
+        const Result<CPtr> pd = env.make(ObjectKind::ept_pd);
+        SEPTUM_TRY(pd);
+        SEPTUM_TRY(user::invoke(pd.value(), abi::Invocation::page_table_map, {memory, gpa}).status);
     }
-    for (std::uint64_t i = 0; i < count; ++i) {
-        const std::uint64_t gpa = i * user::page_size;
+    if (large_bytes == ram_bytes) {
+        return Status::ok;
+    }
+    const Result<CPtr> pt = env.make(ObjectKind::ept_pt);
+    SEPTUM_TRY(pt);
+    return user::invoke(pt.value(), abi::Invocation::page_table_map, {memory, large_bytes}).status;
+}
+
+// A frame of guest RAM at gpa: in the GuestMemory, and through a copy at
+// vmm_guest_ram + gpa in the VMM (which loads the image), both with pages
+// of the frame's size.
+Status map_guest_frame(Env& env, const Program& vmm, CPtr memory, CPtr frame, std::uint64_t gpa, user::FrameSize size) {
+    SEPTUM_TRY(user::invoke(frame, abi::Invocation::frame_map, {memory, gpa, right_read | right_write | right_execute})
+                   .status);
+    return map_into(env, vmm, frame, vmm_guest_ram + gpa, user::rw, size);
+}
+
+// A 2 MiB frame from one of the guest RAM's Untypeds.
+Result<CPtr> large_frame(Env& env, CPtr untyped) {
+    const Result<CPtr> slot = env.slot();
+    SEPTUM_TRY(slot);
+    SEPTUM_TRY(user::invoke(untyped, abi::Invocation::untyped_retype,
+                            {user::raw_kind(ObjectKind::frame_2m), 0, root_cnode, slot.value(), 1})
+                   .status);
+    return slot.value();
+}
+
+// Guest RAM at guest-physical 0 on, zeroed (retype clears every frame):
+// 2 MiB frames cut one by one from the RAM Untypeds (the cell's, largest
+// first) up to the last 2 MiB boundary, then 4 KiB frames from env's pool.
+Status make_guest_ram(Env& env, const Cell& cell, CPtr memory, const description::CellNeed& need,
+                      std::uint64_t ram_bytes) {
+    SEPTUM_TRY(make_ept(env, memory, ram_bytes, need.large_ram));
+    std::uint64_t gpa = 0;
+    for (unsigned u = 1; u < need.untyped_count(); ++u) {
+        const std::uint64_t end = gpa + (std::uint64_t{1} << need.untyped_size_bits(u));
+        for (; gpa < end; gpa += description::large_frame) {
+            const Result<CPtr> frame = large_frame(env, cell.ram_untypeds[u - 1]);
+            SEPTUM_TRY(frame);
+            SEPTUM_TRY(map_guest_frame(env, cell.vmm, memory, frame.value(), gpa, user::FrameSize::large));
+        }
+    }
+    for (; gpa < ram_bytes; gpa += user::page_size) {
         const Result<CPtr> frame = env.make(ObjectKind::frame_4k);
         SEPTUM_TRY(frame);
-        SEPTUM_TRY(user::invoke(frame.value(), abi::Invocation::frame_map,
-                                {memory, gpa, right_read | right_write | right_execute})
-                       .status);
-        SEPTUM_TRY(map_into(env, vmm, frame.value(), vmm_guest_ram + gpa, user::rw));
+        SEPTUM_TRY(map_guest_frame(env, cell.vmm, memory, frame.value(), gpa, user::FrameSize::small));
     }
     return Status::ok;
 }
@@ -107,6 +150,28 @@ Status set_budget(Env& env, const Cell& cell, const CellSpec& spec) {
     return user::invoke(cell.vmm.thread.tcb(), abi::Invocation::tcb_set_sched_context, {sc.value()}).status;
 }
 
+// The cell's Untypeds: as the caller cut them, or now from env's pool,
+// largest first.
+Status take_untypeds(Env& env, const CellSpec& spec, const description::CellNeed& need, Cell& cell) {
+    const unsigned ram_untypeds = need.untyped_count() - 1;
+    if (spec.untyped != 0) {
+        cell.untyped = spec.untyped;
+        for (unsigned u = 0; u < ram_untypeds; ++u) {
+            cell.ram_untypeds[u] = spec.ram_untypeds[u];
+        }
+        return Status::ok;
+    }
+    for (unsigned u = 0; u < ram_untypeds; ++u) {
+        const Result<CPtr> untyped = env.make(ObjectKind::untyped, need.untyped_size_bits(u + 1));
+        SEPTUM_TRY(untyped);
+        cell.ram_untypeds[u] = untyped.value();
+    }
+    const Result<CPtr> untyped = env.make(ObjectKind::untyped, need.untyped_bits);
+    SEPTUM_TRY(untyped);
+    cell.untyped = untyped.value();
+    return Status::ok;
+}
+
 Status check(const CellSpec& spec, unsigned index) {
     if (spec.vmm == nullptr || spec.image == nullptr || index >= max_cells) {
         return Status::invalid_argument;
@@ -140,13 +205,7 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     // comes from its own memory, before any cell's: a cell's memory holds
     // only what is the cell's.
     SEPTUM_TRY(filled_frame(env, nullptr, 0));
-    if (spec.untyped != 0) {
-        cell.untyped = spec.untyped;
-    } else {
-        const Result<CPtr> untyped = env.make(ObjectKind::untyped, need.untyped_bits);
-        SEPTUM_TRY(untyped);
-        cell.untyped = untyped.value();
-    }
+    SEPTUM_TRY(take_untypeds(env, spec, need, cell));
     const std::uint64_t slots = need.cell_slots;
     const Result<CPtr> first = env.slot();
     SEPTUM_TRY(first);
@@ -160,8 +219,8 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     SEPTUM_TRY(load_program(own, *spec.vmm, cell.vmm));
     const Result<CPtr> memory = own.make(ObjectKind::guest_memory);
     SEPTUM_TRY(memory);
-    SEPTUM_TRY(make_guest_ram(own, cell.vmm, memory.value(), spec.guest_ram_pages));
     cell.bytes.guest_ram = spec.guest_ram_pages * user::page_size;
+    SEPTUM_TRY(make_guest_ram(own, cell, memory.value(), need, cell.bytes.guest_ram));
     SEPTUM_TRY(map_image(own, cell.vmm, *spec.image));
     cell.bytes.image = pages(spec.image->size) * user::page_size;
     CPtr vcpu = 0;
@@ -174,9 +233,11 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     SEPTUM_TRY(start(own, cell.vmm, spec.priority, vmm_cell_info));
     SEPTUM_TRY(set_budget(own, cell, spec));
     env.next_window = own.next_window;
-    cell.bytes.untyped = need.untyped_bytes();
-    cell.bytes.planned = need.bytes;
-    cell.bytes.total = cell.memory.used_bytes();
+    // The guest RAM's Untypeds hold exactly their 2 MiB frames.
+    cell.bytes.untyped = need.all_untyped_bytes();
+    cell.bytes.own = need.untyped_bytes();
+    cell.bytes.planned = need.bytes + need.large_ram;
+    cell.bytes.total = cell.memory.used_bytes() + need.large_ram;
     return Status::ok;
 }
 
@@ -199,11 +260,19 @@ Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned
         return Status::invalid_argument;  // load_program would refuse the VMM
     }
     cell.untyped = 0;
+    std::memset(cell.ram_untypeds, 0, sizeof cell.ram_untypeds);
     const Status s = build_parts(env, spec, need, link, index, cell);
-    if (s != Status::ok && cell.untyped != 0) {
-        // A cell half built is taken down whole: revoking its Untyped
-        // destroys everything made from it (and unmaps the console view).
-        (void)user::invoke(root_cnode, abi::Invocation::cnode_revoke, {cell.untyped, 64});
+    if (s != Status::ok) {
+        // A cell half built is taken down whole: revoking its Untypeds
+        // destroys everything made from them (and unmaps the console view).
+        if (cell.untyped != 0) {
+            (void)user::invoke(root_cnode, abi::Invocation::cnode_revoke, {cell.untyped, 64});
+        }
+        for (const CPtr u : cell.ram_untypeds) {
+            if (u != 0) {
+                (void)user::invoke(root_cnode, abi::Invocation::cnode_revoke, {u, 64});
+            }
+        }
         cell.console = nullptr;
     }
     return s;

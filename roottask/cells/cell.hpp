@@ -2,10 +2,11 @@
 // module, in an address space and CSpace of its own) and the console path
 // to the root task. Every object of a cell - its VMM's address space,
 // CSpace, thread and SchedContext, its guest's memory, EPT, VCPU, image
-// and console - is made from one Untyped of its own, cut for it from the
-// root task's memory, so cells never share memory and what a cell costs
-// is that Untyped's use. The VMM gets exactly the capabilities
-// abi/cell.hpp lists.
+// and console - is made from Untypeds of its own (description/need.hpp:
+// one for its guest RAM's 2 MiB frames per set bit of that RAM's size,
+// one for the rest), cut for it from the root task's memory, so cells
+// never share memory and what a cell costs is those Untypeds' use. The VMM
+// gets exactly the capabilities abi/cell.hpp lists.
 #pragma once
 
 #include <cstdint>
@@ -24,16 +25,19 @@ struct CellSpec {
     const abi::ModuleDescription* vmm = nullptr;
     const abi::ModuleDescription* image = nullptr;
     abi::ImageKind image_kind = abi::ImageKind::flat;
-    std::uint64_t guest_ram_pages = 16;  // at most 512 (2 MiB, one EPT page table)
+    std::uint64_t guest_ram_pages = 16;  // 4 KiB pages, at most max_guest_ram_pages
     std::uint64_t guest_entry = 0x1000;  // flat images: the load address
     std::uint8_t priority = 100;
     std::uint64_t budget_us = 0, period_us = 0;  // period 0: no SchedContext, the thread's priority alone
     std::uint64_t max_resets = 0;
     bool record_exits = false;  // abi::cell_flags::record_exits
-    // The cell's Untyped, of the size its need says, when the caller cut it
-    // (the product cuts every cell's before it builds any: cells/run.cpp);
-    // 0: build_cell cuts it from env's pool.
+    // The cell's Untypeds, of the sizes its need says, when the caller cut
+    // them (the product cuts every cell's before it builds any:
+    // cells/prepare.cpp): its own, and its guest RAM's largest first
+    // (CellNeed::untyped_size_bits). untyped 0: build_cell cuts them all
+    // from env's pool.
     CPtr untyped = 0;
+    CPtr ram_untypeds[description::max_ram_untypeds] = {};
 };
 
 inline constexpr std::uint64_t max_guest_ram_pages = description::max_guest_ram / user::page_size;
@@ -46,9 +50,10 @@ struct CellLink {
     CPtr console = 0;
 };
 
-// Bytes of the cell's Untyped by use (see docs/measurements.md).
+// Bytes of the cell's Untypeds by use (see docs/measurements.md).
 struct CellMemory {
-    std::uint64_t untyped = 0;    // the cell's Untyped
+    std::uint64_t untyped = 0;    // the cell's Untypeds together
+    std::uint64_t own = 0;        // of them, its own (all but the guest RAM's 2 MiB frames)
     std::uint64_t total = 0;      // handed out
     std::uint64_t guest_ram = 0;  // guest RAM frames
     std::uint64_t image = 0;      // the image the VMM loads (and reloads at a reset)
@@ -64,6 +69,7 @@ struct Cell {
     Program vmm;
     user::Allocator memory;  // over the cell's own Untyped
     CPtr untyped = 0;
+    CPtr ram_untypeds[description::max_ram_untypeds] = {};
     CellMemory bytes;
     const abi::ConsoleRing* console = nullptr;  // the ring, mapped read-only in the root task
     std::uint64_t console_read = 0;             // bytes of the ring consumed so far

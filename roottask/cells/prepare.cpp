@@ -72,12 +72,13 @@ bool fits(Env& env, const CellSpec* specs, const CellNeed* needs, std::uint32_t 
     const description::Machine m = machine_now(env);
     plan = description::plan(needs, count, m);
     if (!plan.memory_ok) {
-        const CellNeed& short_one = needs[plan.unplaced];
+        const description::Cut& short_one = plan.cuts[plan.unplaced];
         report.fail("system.memory",
-                    "not enough memory: cell {} (\"{}\") needs an Untyped of {} KiB and the largest the machine "
+                    "not enough memory: cell {} (\"{}\") needs an Untyped of {} KiB{} and the largest the machine "
                     "has left is {} KiB; the cells need {} KiB in all, the machine has {} KiB free in {} Untypeds",
-                    plan.unplaced, specs[plan.unplaced].name, kib(short_one.untyped_bytes()), kib(plan.largest_left),
-                    kib(plan.bytes_needed), kib(m.free_bytes()), m.block_count);
+                    short_one.cell, specs[short_one.cell].name, kib(short_one.size()),
+                    short_one.untyped == 0 ? "" : " for guest RAM", kib(plan.largest_left), kib(plan.bytes_needed),
+                    kib(m.free_bytes()), m.block_count);
         return false;
     }
     if (!plan.slots_ok) {
@@ -93,21 +94,26 @@ bool fits(Env& env, const CellSpec* specs, const CellNeed* needs, std::uint32_t 
     return true;
 }
 
-// Cuts every cell's Untyped, in the plan's order, from its block.
-bool cut(Env& env, const Plan& plan, const CellNeed* needs, std::uint32_t count, CellSpec* specs) {
-    for (std::uint32_t k = 0; k < count; ++k) {
-        const std::uint32_t i = plan.order[k];
+// Cuts every cell's Untypeds, in the plan's order, from their blocks.
+bool cut(Env& env, const Plan& plan, CellSpec* specs) {
+    for (std::uint32_t k = 0; k < plan.cut_count; ++k) {
+        const description::Cut& c = plan.cuts[k];
+        CPtr& to = c.untyped == 0 ? specs[c.cell].untyped : specs[c.cell].ram_untypeds[c.untyped - 1];
+        if (c.whole) {
+            to = env.bi->untyped.first + c.block;
+            continue;
+        }
         const Result<CPtr> slot = env.slot();
-        const Status s = slot.status() != Status::ok
-                             ? slot.status()
-                             : user::invoke(env.bi->untyped.first + plan.block[i], abi::Invocation::untyped_retype,
-                                            {user::raw_kind(caps::ObjectKind::untyped), needs[i].untyped_bits,
-                                             root_cnode, slot.value(), 1})
-                                   .status;
+        const Status s =
+            slot.status() != Status::ok
+                ? slot.status()
+                : user::invoke(env.bi->untyped.first + c.block, abi::Invocation::untyped_retype,
+                               {user::raw_kind(caps::ObjectKind::untyped), c.size_bits, root_cnode, slot.value(), 1})
+                      .status;
         if (!env.report->setup(s, "system.cells", "cutting a cell's Untyped as planned")) {
             return false;
         }
-        specs[i].untyped = slot.value();
+        to = slot.value();
     }
     return true;
 }
@@ -125,7 +131,7 @@ bool prepare(Env& env, const abi::SystemDescription& d, CellSpec* specs) {
         return false;
     }
     Plan plan;
-    return fits(env, specs, needs, d.cell_count, plan) && cut(env, plan, needs, d.cell_count, specs);
+    return fits(env, specs, needs, d.cell_count, plan) && cut(env, plan, specs);
 }
 
 }  // namespace septum::roottask::cells

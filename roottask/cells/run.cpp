@@ -88,9 +88,10 @@ void run(Env& env, const abi::ModuleDescription& module) {
             continue;
         }
         report.pass(name.text,
-                    "{} KiB Untyped, {} KiB for the hypervisor, {} KiB guest RAM; priority {}, {} us of every {} us",
-                    c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024, c.bytes.guest_ram / 1024, d.priority,
-                    d.budget_us, d.period_us);
+                    "{} KiB Untyped, {} KiB for the hypervisor (from an Untyped of {} KiB), {} KiB guest RAM; "
+                    "priority {}, {} us of every {} us",
+                    c.bytes.untyped / 1024, c.bytes.hypervisor() / 1024, c.bytes.own / 1024, c.bytes.guest_ram / 1024,
+                    d.priority, d.budget_us, d.period_us);
     }
     user::Console& console = report.out();
     Monitor monitor(link, watches, built, &console);

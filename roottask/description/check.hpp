@@ -19,7 +19,7 @@ namespace septum::roottask::description {
     X(duplicate_name, "two cells have the same name")                                        \
     X(module_name, "a module name is empty, too long or holds a space or control character") \
     X(image_kind, "the image kind is neither flat nor multiboot")                            \
-    X(guest_ram, "guest RAM is not a multiple of 4 KiB between 4 KiB and 2 MiB")             \
+    X(guest_ram, "guest RAM is not a multiple of 4 KiB between 4 KiB and 3 GiB")             \
     X(guest_entry, "a flat image's load address is not inside guest RAM below 1 MiB")        \
     X(priority, "the priority is not between 1 and 254 (the root task has 255)")             \
     X(budget, "the budget is not between 100 us and the period, or the period is over 10 s") \
@@ -41,7 +41,10 @@ inline constexpr std::uint64_t max_resets = 1000;
 // The CPU the root task's console monitor, a shared service, keeps for
 // itself (roottask/cells/monitor.hpp): the cells are promised the rest.
 inline constexpr std::uint64_t monitor_budget_us = 1000, monitor_period_us = 10000;
-inline constexpr std::uint64_t max_guest_ram = std::uint64_t{2} << 20;
+// Guest RAM lies at guest-physical [0, size), below the hole a PC keeps
+// for devices from 3 GiB (the VMM's MMIO: the I/O APIC at 0xFEC00000, the
+// local APIC at 0xFEE00000, PCI memory below them), so at most 3 GiB.
+inline constexpr std::uint64_t max_guest_ram = std::uint64_t{3} << 30;
 
 // Checks `size` bytes at `bytes` (any alignment) as a SystemDescription.
 Verdict check(const void* bytes, std::uint64_t size);

@@ -11,7 +11,10 @@
 namespace septum::roottask::layout {
 
 inline constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000;
-inline constexpr std::uint64_t vmm_guest_ram = 0x20000000, vmm_image = 0x30000000;
+inline constexpr std::uint64_t vmm_image = 0x30000000;
+// Guest RAM, up to max_guest_ram (check.hpp), at a 1 GiB boundary: with
+// 2 MiB pages each GiB of it takes one page directory.
+inline constexpr std::uint64_t vmm_guest_ram = 0x100000000;
 
 // A program's loadable segments lie in [program_min, program_max).
 inline constexpr std::uint64_t program_min = 0x1000, program_max = 0x00007ff000000000;

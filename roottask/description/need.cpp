@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "description/check.hpp"
 #include "description/layout.hpp"
 #include "septum/caps/object_kind.hpp"
 
@@ -11,27 +12,39 @@ namespace {
 
 using caps::ObjectKind;
 constexpr std::uint64_t page = user::page_size;
+constexpr unsigned page_shift = 12;
+constexpr std::uint64_t gib = std::uint64_t{1} << 30;
+static_assert(max_guest_ram < (std::uint64_t{1} << guest_ram_limit_bits),
+              "guest RAM's Untypeds are counted below 4 GiB");
+static_assert(layout::vmm_guest_ram % large_frame == 0, "the VMM maps guest RAM with 2 MiB pages");
 static_assert(alignment_allowance(page) == 0, "alignment_allowance splits at the page size");
 
 constexpr std::uint64_t pages(std::uint64_t bytes) { return (bytes + page - 1) / page; }
 
-// Page ranges [start, end) of the VMM's address space.
+// Page ranges [start, end) of the VMM's address space, each mapped with
+// pages of 2^leaf_shift bytes.
 class Ranges {
 public:
-    void add(std::uint64_t start, std::uint64_t end) {
+    void add(std::uint64_t start, std::uint64_t end, unsigned leaf_shift = page_shift) {
         if (start < end && count_ < max) {
             start_[count_] = start;
             end_[count_] = end;
+            leaf_[count_] = leaf_shift;
             ++count_;
         }
     }
 
-    // How many naturally aligned regions of 2^shift bytes the ranges touch:
-    // the paging structures of the level that covers such a region.
+    // How many naturally aligned regions of 2^shift bytes the ranges
+    // mapped with smaller pages touch: the paging structures of the level
+    // that covers such a region.
     [[nodiscard]] std::uint64_t regions(unsigned shift) const {
         std::uint64_t first[max] = {}, last[max] = {};
+        std::size_t n = 0;
         for (std::size_t i = 0; i < count_; ++i) {  // sorted by first region, by insertion
-            std::size_t j = i;
+            if (leaf_[i] >= shift) {
+                continue;  // its pages are this level's entries: no structure below
+            }
+            std::size_t j = n++;
             for (; j > 0 && first[j - 1] > start_[i] >> shift; --j) {
                 first[j] = first[j - 1];
                 last[j] = last[j - 1];
@@ -39,20 +52,21 @@ public:
             first[j] = start_[i] >> shift;
             last[j] = (end_[i] - 1) >> shift;
         }
-        std::uint64_t n = 0, covered_to = 0;  // regions below covered_to are counted
-        for (std::size_t i = 0; i < count_; ++i) {
+        std::uint64_t regions = 0, covered_to = 0;  // regions below covered_to are counted
+        for (std::size_t i = 0; i < n; ++i) {
             const std::uint64_t from = first[i] > covered_to ? first[i] : covered_to;
             if (last[i] + 1 > from) {
-                n += last[i] + 1 - from;
+                regions += last[i] + 1 - from;
                 covered_to = last[i] + 1;
             }
         }
-        return n;
+        return regions;
     }
 
 private:
-    static constexpr std::size_t max = elf::max_segments + 8;  // the segments and cell_need's seven others
+    static constexpr std::size_t max = elf::max_segments + 8;  // the segments and cell_need's eight others
     std::uint64_t start_[max] = {}, end_[max] = {};
+    unsigned leaf_[max] = {};
     std::size_t count_ = 0;
 };
 
@@ -78,6 +92,8 @@ public:
     // Copies of capabilities (a frame mapped in two places, a CNode's
     // guarded alias): slots, no memory.
     void copies(std::uint64_t count) { need_.cell_slots += count; }
+    // Objects made from another Untyped: slots only.
+    void frames_elsewhere(std::uint64_t count) { need_.cell_slots += count; }
 
 private:
     CellNeed& need_;
@@ -113,14 +129,21 @@ CellNeed cell_need(const CellParts& parts) {
     t.add(&CellNeed::objects, ObjectKind::cnode, 1, layout::program_cnode_radix);
     t.copies(1);  // the CNode's guarded copy, the VMM's CSpace root
     t.add(&CellNeed::program, ObjectKind::frame_4k, program_pages(*parts.vmm, ranges));
-    // Guest RAM: the EPT and the frames, each also mapped in the VMM.
+    // Guest RAM (make_guest_ram): 2 MiB frames from Untypeds of their own,
+    // then 4 KiB frames, each also mapped in the VMM; the EPT's root, PDPT,
+    // a page directory for each GiB and a page table for the 4 KiB frames.
+    const std::uint64_t ram = parts.guest_ram_pages * page;
+    need.large_ram = ram & ~(large_frame - 1);
+    const std::uint64_t small_pages = (ram - need.large_ram) / page;
     t.add(&CellNeed::page_tables, ObjectKind::guest_memory, 1);
     t.add(&CellNeed::page_tables, ObjectKind::ept_pdpt, 1);
-    t.add(&CellNeed::page_tables, ObjectKind::ept_pd, 1);
-    t.add(&CellNeed::page_tables, ObjectKind::ept_pt, 1);
-    t.add(&CellNeed::guest_ram, ObjectKind::frame_4k, parts.guest_ram_pages);
-    t.copies(parts.guest_ram_pages);
-    ranges.add(layout::vmm_guest_ram, layout::vmm_guest_ram + parts.guest_ram_pages * page);
+    t.add(&CellNeed::page_tables, ObjectKind::ept_pd, (ram + gib - 1) / gib);
+    t.add(&CellNeed::page_tables, ObjectKind::ept_pt, small_pages != 0 ? 1 : 0);
+    t.add(&CellNeed::guest_ram, ObjectKind::frame_4k, small_pages);
+    t.frames_elsewhere(need.large_ram / large_frame);
+    t.copies(need.large_ram / large_frame + small_pages);
+    ranges.add(layout::vmm_guest_ram, layout::vmm_guest_ram + need.large_ram, large_frame_bits);
+    ranges.add(layout::vmm_guest_ram + need.large_ram, layout::vmm_guest_ram + ram);
     // The VMM's read-only copy of the image.
     t.add(&CellNeed::image, ObjectKind::frame_4k, pages(parts.image_bytes));
     ranges.add(layout::vmm_image, layout::vmm_image + pages(parts.image_bytes) * page);
@@ -149,6 +172,26 @@ CellNeed cell_need(const CellParts& parts) {
         ++need.untyped_bits;
     }
     return need;
+}
+
+unsigned CellNeed::untyped_count() const {
+    unsigned n = 1;
+    for (std::uint64_t rest = large_ram; rest != 0; rest &= rest - 1) {
+        ++n;
+    }
+    return n;
+}
+
+std::uint8_t CellNeed::untyped_size_bits(unsigned i) const {
+    if (i == 0) {
+        return untyped_bits;
+    }
+    for (std::uint8_t bits = guest_ram_limit_bits; bits-- > large_frame_bits;) {
+        if ((large_ram >> bits & 1) != 0 && --i == 0) {
+            return bits;
+        }
+    }
+    return 0;
 }
 
 bool read_program(const std::uint8_t* bytes, std::uint64_t size, elf::Image& out) {

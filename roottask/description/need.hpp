@@ -1,11 +1,17 @@
 // What building a cell takes, known before it is built: the bytes of its
-// Untyped and the slots of the root task's CNode for its capabilities.
-// The objects counted are those roottask/cells/cell.cpp makes, the page
-// tables those its mappings at the addresses of layout.hpp take, and the
-// most natural alignment can leave between them. The root task cuts each
-// cell's Untyped to this size and checks the whole description against the
-// machine (fit.hpp) before it builds anything; tools/sysgen prints it at
-// build time. Portable.
+// Untypeds and the slots of the root task's CNode for its capabilities.
+// A cell is built from Untypeds of its own: its guest RAM in 2 MiB frames
+// comes from one Untyped per set bit of that RAM's size (so a 256 MiB
+// guest takes exactly one of 256 MiB, a 384 MiB one two: nothing is lost
+// to rounding), and everything else - kernel objects, the VMM's program
+// and tables, a guest RAM remainder below 2 MiB in 4 KiB frames - from
+// one more, the least power of two that holds it. The objects counted are
+// those roottask/cells/cell.cpp makes, the page tables those its mappings
+// at the addresses of layout.hpp take, and the most natural alignment can
+// leave between them. The root task cuts each cell's Untypeds to these
+// sizes and checks the whole description against the machine (fit.hpp)
+// before it builds anything; tools/sysgen prints it at build time.
+// Portable.
 #pragma once
 
 #include <cstdint>
@@ -16,31 +22,53 @@ namespace septum::roottask::description {
 
 inline constexpr std::uint64_t max_image_bytes = std::uint64_t{1} << 20;  // a guest image the VMM keeps a copy of
 
+// Guest RAM is made of 2 MiB frames, mapped as 2 MiB pages in the EPT and
+// in the VMM, up to the last 2 MiB boundary; 4 KiB frames make the rest.
+inline constexpr std::uint8_t large_frame_bits = 21;
+inline constexpr std::uint64_t large_frame = std::uint64_t{1} << large_frame_bits;
+// Guest RAM is below 4 GiB (check.hpp's max_guest_ram says how far), so
+// its 2 MiB part has at most 11 set bits: with the cell's own Untyped, a
+// cell is built from at most 12 Untypeds.
+inline constexpr std::uint8_t guest_ram_limit_bits = 32;
+inline constexpr unsigned max_ram_untypeds = guest_ram_limit_bits - large_frame_bits;
+inline constexpr unsigned max_cell_untypeds = 1 + max_ram_untypeds;
+
 // The facts a cell's need follows from.
 struct CellParts {
-    std::uint64_t guest_ram_pages = 0;
-    std::uint64_t image_bytes = 0;    // the guest image (the VMM maps a read-only copy of it)
-    const elf::Image* vmm = nullptr;  // the VMM program's loadable segments
-    bool sched_context = true;        // the cell runs on a SchedContext of its own
+    std::uint64_t guest_ram_pages = 0;  // 4 KiB pages
+    std::uint64_t image_bytes = 0;      // the guest image (the VMM maps a read-only copy of it)
+    const elf::Image* vmm = nullptr;    // the VMM program's loadable segments
+    bool sched_context = true;          // the cell runs on a SchedContext of its own
 };
 
 struct CellNeed {
-    // Bytes by use.
-    std::uint64_t guest_ram = 0;
+    // Guest RAM in 2 MiB frames, from Untypeds of their own: one of 2^b
+    // bytes for each set bit b (b >= large_frame_bits).
+    std::uint64_t large_ram = 0;
+    // Bytes of the cell's own Untyped by use.
+    std::uint64_t guest_ram = 0;  // the guest RAM past the last 2 MiB boundary, in 4 KiB frames
     std::uint64_t image = 0;
     std::uint64_t program = 0;      // the VMM program's loaded pages
     std::uint64_t page_tables = 0;  // the VMM's paging structures and the guest's EPT
     std::uint64_t objects = 0;      // PML4, CNode, VCPU, TCB, SchedContext, stack, IPC buffer, state, console, CellInfo
     std::uint64_t alignment = 0;    // the most natural alignment can leave unused between them
-    std::uint64_t bytes = 0;        // the sum: what the cell's Untyped must hold
+    std::uint64_t bytes = 0;        // the sum: what the cell's own Untyped must hold
     std::uint8_t untyped_bits = 0;  // log2 of that Untyped: the least power of two holding `bytes`
     // Slots of the root task's CNode: one for each object and each copy
     // of a capability the cell's allocator hands out (cell_slots) ...
     std::uint64_t cell_slots = 0;
-    // ... and all the slots building it takes from the root task, with the
-    // two beside the cell's range: its Untyped and a staging frame.
-    [[nodiscard]] std::uint64_t root_slots() const { return cell_slots + 2; }
+    // ... and all the slots building it takes from the root task, with
+    // those beside the cell's range: its Untypeds and a staging frame.
+    [[nodiscard]] std::uint64_t root_slots() const { return cell_slots + untyped_count() + 1; }
     [[nodiscard]] std::uint64_t untyped_bytes() const { return std::uint64_t{1} << untyped_bits; }
+    // All its Untypeds together.
+    [[nodiscard]] std::uint64_t all_untyped_bytes() const { return untyped_bytes() + large_ram; }
+    // Its own Untyped and the guest RAM's.
+    [[nodiscard]] unsigned untyped_count() const;
+    // log2 of the size of its Untyped number i (< untyped_count()): 0 is
+    // its own, then the guest RAM's, largest first (the 2 MiB frames at
+    // guest-physical 0 on come from them in this order).
+    [[nodiscard]] std::uint8_t untyped_size_bits(unsigned i) const;
 };
 
 // What natural alignment may cost around one object of `size` bytes (a

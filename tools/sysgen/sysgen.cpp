@@ -33,8 +33,8 @@ struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-const std::set<std::string> cell_keys = {"name",    "vmm",      "guest",     "image",     "entry",
-                                         "ram_kib", "priority", "budget_us", "period_us", "resets"};
+const std::set<std::string> cell_keys = {"name",    "vmm",      "guest",     "image",     "entry", "ram_kib",
+                                         "ram_mib", "priority", "budget_us", "period_us", "resets"};
 
 void copy_string(char* out, std::size_t size, const std::string& value, const std::string& what) {
     if (value.empty() || value.size() >= size) {
@@ -73,6 +73,22 @@ std::string text(const toml::table& t, const char* key, std::optional<std::strin
     return *v;
 }
 
+// Guest RAM from exactly one of ram_kib (small test guests) and ram_mib.
+std::uint64_t guest_ram(const toml::table& t) {
+    constexpr std::uint64_t max = septum::roottask::description::max_guest_ram;
+    const bool kib = t.contains("ram_kib"), mib = t.contains("ram_mib");
+    if (kib == mib) {
+        throw Failure(kib ? "both 'ram_kib' and 'ram_mib': give one" : "'ram_kib' or 'ram_mib' is missing");
+    }
+    const char* key = kib ? "ram_kib" : "ram_mib";
+    const std::uint64_t unit = kib ? 1024 : 1024 * 1024;
+    const std::uint64_t n = integer(t, key, std::nullopt);
+    if (n > max / unit) {
+        throw Failure(fmt::format("{} is {}, at most {}", key, n, max / unit));
+    }
+    return n * unit;
+}
+
 CellDescription cell_from(const toml::table& t) {
     for (const auto& [key, value] : t) {
         if (cell_keys.count(std::string(key.str())) == 0) {
@@ -92,12 +108,7 @@ CellDescription cell_from(const toml::table& t) {
         throw Failure(fmt::format("image must be \"flat\" or \"multiboot\", is \"{}\"", image));
     }
     c.guest_entry = integer(t, "entry", c.image_kind == septum::abi::ImageKind::flat ? 0x1000 : 0);
-    const std::uint64_t kib = integer(t, "ram_kib", std::nullopt);
-    if (kib > septum::roottask::description::max_guest_ram / 1024) {
-        throw Failure(
-            fmt::format("ram_kib is {}, at most {}", kib, septum::roottask::description::max_guest_ram / 1024));
-    }
-    c.guest_ram_bytes = kib * 1024;
+    c.guest_ram_bytes = guest_ram(t);
     c.priority = integer(t, "priority", 100);
     c.budget_us = integer(t, "budget_us", std::nullopt);
     c.period_us = integer(t, "period_us", std::nullopt);
@@ -169,6 +180,18 @@ const std::string& module_file(const Modules& modules, const char* name, std::ui
 
 constexpr std::uint64_t kib(std::uint64_t bytes) { return (bytes + 1023) / 1024; }
 
+// A cell's guest RAM in 2 MiB frames, from Untypeds of its own.
+std::string large_ram(const septum::roottask::description::CellNeed& n) {
+    if (n.large_ram == 0) {
+        return "";
+    }
+    std::string sizes;
+    for (unsigned u = 1; u < n.untyped_count(); ++u) {
+        sizes += fmt::format("{}{}", u == 1 ? "" : " + ", kib(std::uint64_t{1} << n.untyped_size_bits(u)));
+    }
+    return fmt::format("guest RAM of {} KiB in 2 MiB frames from Untypeds of {} KiB; ", kib(n.large_ram), sizes);
+}
+
 // What building each cell takes, as the root task works it out at boot.
 void print_needs(const SystemDescription& d, const Modules& modules) {
     namespace description = septum::roottask::description;
@@ -190,12 +213,12 @@ void print_needs(const SystemDescription& d, const Modules& modules) {
         }
         const description::CellNeed n =
             description::cell_need({c.guest_ram_bytes / 4096, image, &program, c.period_us != 0});
-        untyped += n.untyped_bytes();
+        untyped += n.all_untyped_bytes();
         slots += n.root_slots();
         lines += fmt::format(
-            "  {}: an Untyped of {} KiB for {} KiB (in KiB: guest RAM {}, image {}, VMM program {}, page tables {}, "
-            "other objects {}, alignment at most {}); {} slots\n",
-            c.name, kib(n.untyped_bytes()), kib(n.bytes), kib(n.guest_ram), kib(n.image), kib(n.program),
+            "  {}: {}an Untyped of {} KiB for {} KiB (in KiB: 4 KiB guest pages {}, image {}, VMM program {}, "
+            "page tables {}, other objects {}, alignment at most {}); {} slots\n",
+            c.name, large_ram(n), kib(n.untyped_bytes()), kib(n.bytes), kib(n.guest_ram), kib(n.image), kib(n.program),
             kib(n.page_tables), kib(n.objects), kib(n.alignment), n.root_slots());
     }
     fmt::print("sysgen: {} cells need {} KiB of Untyped memory and {} slots of the root task's CNode:\n{}",

@@ -36,10 +36,10 @@ Status ensure_table(Allocator& a, CPtr vspace, std::uint64_t vaddr, unsigned lev
 
 }  // namespace
 
-Status map_frame(Allocator& a, CPtr vspace, CPtr frame, std::uint64_t vaddr, std::uint64_t rights) {
+Status map_frame(Allocator& a, CPtr vspace, CPtr frame, std::uint64_t vaddr, std::uint64_t rights, FrameSize size) {
     Status s = invoke(frame, abi::Invocation::frame_map, {vspace, vaddr, rights}).status;
     if (s == Status::depth_mismatch) {
-        SEPTUM_TRY(ensure_table(a, vspace, vaddr, 1));
+        SEPTUM_TRY(ensure_table(a, vspace, vaddr, size == FrameSize::large ? 2 : 1));
         s = invoke(frame, abi::Invocation::frame_map, {vspace, vaddr, rights}).status;
     }
     return s;

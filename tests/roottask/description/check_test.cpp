@@ -108,6 +108,24 @@ TEST(Description, CellRules) {
     expect_refused([](abi::CellDescription& c) { c.max_resets = max_resets + 1; }, Error::resets);
 }
 
+// Guest RAM up to 3 GiB, the start of the guest-physical MMIO hole, in
+// any multiple of 4 KiB; nothing past it, whatever the bits above.
+TEST(Description, GuestRamUpToTheMmioHole) {
+    abi::SystemDescription d = two_cells();
+    d.cells[1].guest_entry = 0;
+    for (const std::uint64_t bytes :
+         {std::uint64_t{4096}, std::uint64_t{256} << 20, (std::uint64_t{1} << 30) + 4096, std::uint64_t{3} << 30}) {
+        d.cells[1].guest_ram_bytes = bytes;
+        EXPECT_EQ(check_of(d).error, Error::none) << bytes;
+    }
+    EXPECT_EQ(max_guest_ram, std::uint64_t{0xC0000000}) << "guest RAM ends where the MMIO hole begins";
+    for (const std::uint64_t bytes : {max_guest_ram + 4096, std::uint64_t{4} << 30, std::uint64_t{1} << 63,
+                                      (std::uint64_t{1} << 63) + (std::uint64_t{1} << 30)}) {
+        d.cells[1].guest_ram_bytes = bytes;
+        EXPECT_EQ(check_of(d).error, Error::guest_ram) << bytes;
+    }
+}
+
 TEST(Description, MultibootEntryIsNotALoadAddress) {
     abi::SystemDescription d = two_cells();
     d.cells[1].image_kind = abi::ImageKind::multiboot;

@@ -21,7 +21,7 @@ struct CellDescription {
     char vmm_module[module_name_size];    // the boot module of the VMM program
     char guest_module[module_name_size];  // the boot module of the guest image
     ImageKind image_kind;                 // flat or multiboot
-    std::uint64_t guest_ram_bytes;        // a multiple of 4 KiB, at most 2 MiB
+    std::uint64_t guest_ram_bytes;        // a multiple of 4 KiB, at most 3 GiB (below the MMIO hole)
     std::uint64_t guest_entry;            // flat images: the load address
     std::uint64_t priority;               // the VMM thread's, below the root task's 255
     std::uint64_t budget_us;              // microseconds of CPU in every period ...
