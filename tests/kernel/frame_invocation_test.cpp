@@ -9,6 +9,7 @@
 
 #include "physical.hpp"
 #include "septum/abi/invocation.hpp"
+#include "septum/abi/x86.hpp"
 #include "sim/refusal.hpp"
 #include "sim/sim_system.hpp"
 
@@ -64,12 +65,20 @@ protected:
 
     std::uint64_t phys(std::uint64_t slot) { return sys.slot(slot).cap.object; }
 
+    // The VSpace entry at `level` (4: the PML4's ... 1: a PT's) for an
+    // address, walked as ept_entry below walks the EPT.
+    std::uint64_t vspace_entry(std::uint64_t address, unsigned level) {
+        return walk(phys(slot_vspace), address, level, septum::abi::x86::pte::present);
+    }
+
     // The EPT entry at `level` (4: the root's ... 1: a PT's) for an
     // address, walked here over the simulated memory rather than by the
     // kernel's code: an entry that is not a present table ends the walk.
-    std::uint64_t ept_entry(std::uint64_t address, unsigned level) {
-        constexpr std::uint64_t address_bits = 0x000ffffffffff000, present = 0x7;
-        std::uint64_t table = phys(guest);
+    std::uint64_t ept_entry(std::uint64_t address, unsigned level) { return walk(phys(guest), address, level, 0x7); }
+
+    std::uint64_t walk(std::uint64_t root, std::uint64_t address, unsigned level, std::uint64_t present) {
+        constexpr std::uint64_t address_bits = septum::abi::x86::pte::address;
+        std::uint64_t table = root;
         for (unsigned l = 4;; --l) {
             const std::uint64_t e = physical_pointer<std::uint64_t>(table)[(address >> (12 + 9 * (l - 1))) & 511];
             if (l == level) {
@@ -204,6 +213,24 @@ TEST_F(Frames, GuestMappingsLandInTheEpt) {
     ok(large, Invocation::frame_unmap, {});
     EXPECT_EQ(ept_entry(large_gpa, 2), 0u);
     EXPECT_FALSE(sys.kernel().mapping_alive(sys.slot(large).cap));
+}
+
+// A 2 MiB frame in a VSpace is a page-directory entry with the size bit,
+// user-accessible, with the rights asked for (as a cell's VMM maps its
+// guest's RAM), beside the page table that maps 4 KiB pages.
+TEST_F(Frames, LargeFramesLandInAVSpaceDirectory) {
+    namespace pte = septum::abi::x86::pte;
+    map_vspace_tables();
+    const std::uint64_t large_va = va + mib2;  // the directory's next entry
+    ok(large, Invocation::frame_map, {slot_vspace, large_va, 0x3});
+    EXPECT_EQ(vspace_entry(large_va, 2), phys(large) | pte::present | pte::user | pte::write | pte::large | pte::nx);
+    EXPECT_EQ(vspace_entry(va, 2), phys(pt) | pte::present | pte::write | pte::user);
+    ok(large, Invocation::frame_unmap, {});
+    EXPECT_EQ(vspace_entry(large_va, 2), 0u);
+    ok(large, Invocation::frame_map, {slot_vspace, large_va, 0x11});
+    EXPECT_EQ(vspace_entry(large_va, 2), phys(large) | pte::present | pte::user | pte::large);
+    ok(slot_cnode, Invocation::cnode_delete, {large, 64});
+    EXPECT_EQ(vspace_entry(large_va, 2), 0u);
 }
 
 // Revoking a copy, or deleting a capability, takes away what it mapped and
