@@ -4,14 +4,11 @@
 // prints "multiboot: " and the command line the information structure
 // (EBX) points at, and stops through the debug-exit port with code 0x12
 // (0x13 if the magic or the command-line flag was wrong).
+#include "multiboot.inc"
     .code32
     .text
     .global _start
-    .balign 4
-multiboot_header:
-    .long 0x1badb002            // magic
-    .long 0x00000002            // flags: memory information wanted
-    .long -(0x1badb002 + 0x00000002)
+    multiboot_header
 
 _start:
     mov $0x8000, %esp
@@ -34,14 +31,7 @@ _start:
 5:  hlt
     jmp 5b
 
-print:                          // the string at esi to the UART
-    mov $0x3f8, %dx
-1:  lodsb
-    test %al, %al
-    jz 2f
-    outb %al, %dx
-    jmp 1b
-2:  ret
+    uart_print
 
 prefix:
     .asciz "multiboot: "

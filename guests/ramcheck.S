@@ -12,14 +12,11 @@
 // and the pages checked), then writes the byte just past its RAM, which
 // its VMM must refuse: it stops the guest there (code: that address).
 // Anything wrong stops it through the debug-exit port with code 0x15.
+#include "multiboot.inc"
     .code32
     .text
     .global _start
-    .balign 4
-multiboot_header:
-    .long 0x1badb002            // magic
-    .long 0x00000002            // flags: memory information wanted
-    .long -(0x1badb002 + 0x00000002)
+    multiboot_header
 
     .set sweep_start, 0x20000   // above the information, stack and code
     .set sweep_offset, 0x800    // in each page, clear of the signatures
@@ -89,14 +86,7 @@ fail:
 6:  hlt
     jmp 6b
 
-print:                          // the string at ESI to the UART
-    mov $0x3f8, %dx
-1:  lodsb
-    test %al, %al
-    jz 2f
-    outb %al, %dx
-    jmp 1b
-2:  ret
+    uart_print
 
 print_hex:                      // EAX as eight hex digits
     mov $0x3f8, %dx
