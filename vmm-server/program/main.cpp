@@ -89,10 +89,17 @@ public:
     }
 };
 
+// Whether guest RAM must be cleared before the image is loaded: the root
+// task hands it over zeroed (abi::CellInfo), so only a reset clears it (a
+// quadword a step: 256 MiB is 32 million in Bochs).
+enum class Ram : std::uint8_t { as_handed_over, clear };
+
 // Guest memory as at power-on: zero, with the image loaded. Returns the
 // state that enters the image.
-Result<abi::VcpuState> load_guest(const abi::CellInfo& info, vmm::RamGuestMemory& memory) {
-    std::memset(reinterpret_cast<void*>(info.guest_ram), 0, info.guest_ram_size);
+Result<abi::VcpuState> load_guest(const abi::CellInfo& info, vmm::RamGuestMemory& memory, Ram ram) {
+    if (ram == Ram::clear) {
+        std::memset(reinterpret_cast<void*>(info.guest_ram), 0, info.guest_ram_size);
+    }
     const vmm::Image image{reinterpret_cast<const std::uint8_t*>(info.image), info.image_size};
     if (info.image_kind == abi::ImageKind::multiboot) {
         return vmm::load_multiboot(memory, image, {info.guest_ram_size, multiboot_info_address, info.name});
@@ -127,7 +134,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     }
     RingConsole console(*reinterpret_cast<abi::ConsoleRing*>(info.console));
     vmm::RamGuestMemory memory(reinterpret_cast<std::uint8_t*>(info.guest_ram), info.guest_ram_size);
-    const Result<abi::VcpuState> entry = load_guest(info, memory);
+    const Result<abi::VcpuState> entry = load_guest(info, memory, Ram::as_handed_over);
     if (!entry.ok()) {
         report(abi::CellReport::failed, static_cast<std::uint64_t>(entry.status()), 0);
     }
@@ -177,7 +184,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
                 break;
             case vmm::Action::reset:
                 // The handler put the CPU back to power-on; memory follows.
-                if (resets++ == info.max_resets || !load_guest(info, memory).ok()) {
+                if (resets++ == info.max_resets || !load_guest(info, memory, Ram::clear).ok()) {
                     report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
                 }
                 page.state.msrs = vmm::hardware_msrs(guest.msrs);  // back at power-on values too

@@ -51,7 +51,7 @@ struct CellInfo {
     char name[16];             // the cell's name, for console lines
     std::uint64_t state_page;  // where the VCPU's state page (abi::VcpuPage) is mapped
     std::uint64_t console;     // where the ConsoleRing is mapped (read-write)
-    std::uint64_t guest_ram;   // where guest memory [0, guest_ram_size) is mapped
+    std::uint64_t guest_ram;   // where guest memory [0, guest_ram_size) is mapped, zeroed at the start
     std::uint64_t guest_ram_size;
     std::uint64_t guest_entry;  // flat images: the load address, entered in real mode
     std::uint64_t image;        // where the guest image is mapped (read-only) ...
