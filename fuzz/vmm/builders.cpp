@@ -110,7 +110,8 @@ void put_mov(Source& source, Machine& m) {
                                   std::uint8_t{0x64}, std::uint8_t{0x65}, std::uint8_t{0xf0}, std::uint8_t{0xf3},
                                   static_cast<std::uint8_t>(0x40 | (source.u8() & 0xf))});
     }
-    constexpr std::uint16_t opcodes[] = {0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0x0fb6, 0x0fb7, 0xff};
+    constexpr std::uint16_t opcodes[] = {0x88, 0x89, 0x8a, 0x8b,   0xc6,   0xc7, 0xa0,
+                                         0xa1, 0xa2, 0xa3, 0x0fb6, 0x0fb7, 0xff};
     const std::uint16_t opcode = source.one_in(16) ? source.u8() : pick(source, opcodes);
     if (opcode > 0xff) {
         code[n++] = 0x0f;

@@ -114,6 +114,29 @@ TEST_F(MmioTest, StoreAndLoad) {
     EXPECT_EQ(page.state.rip, 0x1000u + 2 + 2 + 3 + 3);
 }
 
+// A0-A3: the accumulator at an absolute address, as 32-bit code writes
+// the xAPIC and reads the I/O APIC (mov %eax, 0xfee000b0 assembles to A3).
+TEST_F(MmioTest, AccumulatorAtAnAbsoluteAddress) {
+    page.state.rip = 0x1000;
+    page.state.rax = 0xffffffff12345678;
+    EXPECT_EQ(access(device_base + 8, true, {0xa3, 0x08, 0x00, 0xb0, 0xfe}), Outcome::resume());  // mov [moffs32], eax
+    EXPECT_EQ(device.regs[1], 0x12345678u);
+    EXPECT_EQ(page.state.rip, 0x1005u);
+    device.regs[2] = 0xa1b2c3d4e5f60718;
+    EXPECT_EQ(access(device_base + 16, false, {0xa1, 0x10, 0x00, 0xb0, 0xfe}),
+              Outcome::resume());            // mov eax, [moffs32]
+    EXPECT_EQ(page.state.rax, 0xe5f60718u);  // a 32-bit load zero-extends
+    page.state.rax = 0xffffffffffff0000;
+    EXPECT_EQ(access(device_base + 16, false, {0xa0, 0x10, 0x00, 0xb0, 0xfe}), Outcome::resume());  // mov al, [moffs32]
+    EXPECT_EQ(page.state.rax, 0xffffffffffff0018u);                                                 // AL merges
+    page.state.rax = 0x5a;
+    EXPECT_EQ(access(device_base + 24, true, {0x66, 0xa3, 0x18, 0x00, 0xb0, 0xfe}),
+              Outcome::resume());  // mov [moffs32], ax
+    EXPECT_EQ(device.regs[3], 0x5au);
+    // A load reported as a write is the hardware and the bytes disagreeing.
+    EXPECT_EQ(access(device_base + 8, true, {0xa1, 0x08, 0x00, 0xb0, 0xfe}).reason, StopReason::emulation_failure);
+}
+
 TEST_F(MmioTest, LongModeFetchThroughPageTables) {
     page.state = long_mode_state();
     // Identity-map the first 2 MiB with one large page: PML4 0x10000, PDPT 0x11000, PD 0x12000.

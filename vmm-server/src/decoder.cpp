@@ -136,6 +136,17 @@ Result<MovInstruction> decode_mov(const std::uint8_t* bytes, std::size_t availab
         address = address == 8 ? 4 : address == 4 ? 2 : 4;
     }
 
+    // A0-A3: the accumulator and an absolute address as wide as the
+    // address size, no ModRM (32-bit code reaches device registers at fixed
+    // addresses this way; a 64-bit one through ModRM with a disp32).
+    if (opcode >= 0xa0 && opcode <= 0xa3) {
+        const unsigned size = (opcode & 1) == 0 ? 1 : operand;
+        MovInstruction insn{(opcode & 2) == 0 ? MovKind::load : MovKind::store_register, size, size, 0, false, 0, 0};
+        SEPTUM_TRY(r.skip(address));
+        insn.length = r.position();
+        return insn;
+    }
+
     MovInstruction insn{};
     bool two_byte = false;
     if (opcode == 0x0f) {
