@@ -57,9 +57,9 @@ void check_next_event(const vmm::Rtc& rtc, SetClock& clock, Line& line) {
 }
 
 std::uint64_t seconds_of(const vmm::Rtc& rtc, bool& valid) {
-    vmm::calendar::DateTime t{};
+    calendar::DateTime t{};
     valid = rtc.time(t);
-    return valid ? vmm::calendar::to_seconds(t) : 0;
+    return valid ? calendar::to_seconds(t) : 0;
 }
 
 // Registers whose writes change the time or how it runs.
@@ -149,7 +149,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         rtc.update();
         bool now_valid = false;
         const std::uint64_t now = seconds_of(rtc, now_valid);
-        if (!moved && valid && now_valid && now != vmm::calendar::max_seconds) {
+        if (!moved && valid && now_valid && now != calendar::max_seconds) {
             const std::uint64_t elapsed = clock.now - seen_at;
             if (now < seen || (hz != 0 && now - seen > elapsed / hz + 1) || (hz == 0 && now != seen)) {
                 violated("the time went from %llu to %llu in %llu ticks", static_cast<unsigned long long>(seen),

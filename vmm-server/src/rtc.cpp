@@ -4,24 +4,16 @@ namespace septum::vmm {
 
 namespace {
 
-// Register indexes (MC146818A, Table 2 / Figure 3).
-constexpr std::uint8_t reg_seconds = 0x00;
-constexpr std::uint8_t reg_seconds_alarm = 0x01;
-constexpr std::uint8_t reg_minutes = 0x02;
-constexpr std::uint8_t reg_minutes_alarm = 0x03;
-constexpr std::uint8_t reg_hours = 0x04;
-constexpr std::uint8_t reg_hours_alarm = 0x05;
-constexpr std::uint8_t reg_day_of_week = 0x06;
-constexpr std::uint8_t reg_day = 0x07;
-constexpr std::uint8_t reg_month = 0x08;
-constexpr std::uint8_t reg_year = 0x09;
-constexpr std::uint8_t reg_a = 0x0a;
-constexpr std::uint8_t reg_b = 0x0b;
-constexpr std::uint8_t reg_c = 0x0c;
-constexpr std::uint8_t reg_d = 0x0d;
+// Register indexes and the time formats: septum/lib/cmos_clock.hpp.
+namespace reg = cmos::reg;
+using cmos::decode;
+using cmos::decode_hour;
+using cmos::encode;
+using cmos::Format;
+using cmos::format_of;
 
 namespace a_bits {
-constexpr std::uint8_t uip = 0x80;
+constexpr std::uint8_t uip = cmos::a_uip;
 constexpr std::uint8_t divider = 0x70;
 constexpr std::uint8_t divider_32khz = 0x20;  // DV = 010: the PC's 32.768 kHz time base, running
 constexpr std::uint8_t rate = 0x0f;
@@ -34,8 +26,7 @@ constexpr std::uint8_t pie = 0x40;
 constexpr std::uint8_t aie = 0x20;
 constexpr std::uint8_t uie = 0x10;
 constexpr std::uint8_t sqwe = 0x08;
-constexpr std::uint8_t binary = 0x04;
-constexpr std::uint8_t hour24 = 0x02;
+constexpr std::uint8_t hour24 = cmos::b_hour24;
 constexpr std::uint8_t enables = pie | aie | uie;
 }  // namespace b_bits
 
@@ -50,7 +41,6 @@ constexpr std::uint8_t uf = b_bits::uie;
 constexpr std::uint8_t d_valid_ram_and_time = 0x80;
 constexpr std::uint8_t index_mask = 0x7f;
 constexpr std::uint8_t nmi_disable = 0x80;
-constexpr std::uint8_t hour_pm = 0x80;
 constexpr std::uint8_t alarm_any = 0xc0;  // an alarm byte of 11xxxxxx matches every value
 
 // UIP rises 244 µs before an update cycle, which lasts 1,984 µs at
@@ -58,46 +48,6 @@ constexpr std::uint8_t alarm_any = 0xc0;  // an alarm byte of 11xxxxxx matches e
 constexpr std::uint64_t uip_microseconds = 244 + 1984;
 
 std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return a + b < a ? ~std::uint64_t{0} : a + b; }
-
-struct Format {
-    bool binary;
-    bool hour24;
-};
-
-Format format_of(std::uint8_t b) { return {(b & b_bits::binary) != 0, (b & b_bits::hour24) != 0}; }
-
-std::uint8_t encode(unsigned value, Format f) {
-    return static_cast<std::uint8_t>(f.binary ? value : (value / 10) << 4 | value % 10);
-}
-
-// The value of a register byte, or -1 when it is no encoding of a value
-// in [low, high].
-int decode(std::uint8_t byte, Format f, unsigned low, unsigned high) {
-    unsigned value = byte;
-    if (!f.binary) {
-        if ((byte & 0x0f) > 9 || (byte >> 4) > 9) {
-            return -1;
-        }
-        value = (byte >> 4) * 10 + (byte & 0x0f);
-    }
-    return value >= low && value <= high ? static_cast<int>(value) : -1;
-}
-
-std::uint8_t encode_hour(unsigned hour, Format f) {
-    if (f.hour24) {
-        return encode(hour, f);
-    }
-    const unsigned h12 = hour % 12 == 0 ? 12 : hour % 12;  // 12 AM is midnight, 12 PM noon
-    return static_cast<std::uint8_t>(encode(h12, f) | (hour >= 12 ? hour_pm : 0));
-}
-
-int decode_hour(std::uint8_t byte, Format f) {
-    if (f.hour24) {
-        return decode(byte, f, 0, 23);
-    }
-    const int h12 = decode(byte & static_cast<std::uint8_t>(~hour_pm), f, 1, 12);
-    return h12 < 0 ? -1 : h12 % 12 + ((byte & hour_pm) != 0 ? 12 : 0);
-}
 
 // An alarm field: a value, any value, or none (a byte no time can equal).
 constexpr int alarm_matches_any = -2;
@@ -113,10 +63,10 @@ bool matches(int field, unsigned value) {
 int alarm_field(std::uint8_t byte, int value) { return (byte & alarm_any) == alarm_any ? alarm_matches_any : value; }
 
 Alarm alarm_of(const std::uint8_t (&cmos)[128]) {
-    const Format f = format_of(cmos[reg_b]);
-    return Alarm{alarm_field(cmos[reg_hours_alarm], decode_hour(cmos[reg_hours_alarm], f)),
-                 alarm_field(cmos[reg_minutes_alarm], decode(cmos[reg_minutes_alarm], f, 0, 59)),
-                 alarm_field(cmos[reg_seconds_alarm], decode(cmos[reg_seconds_alarm], f, 0, 59))};
+    const Format f = format_of(cmos[reg::b]);
+    return Alarm{alarm_field(cmos[reg::hours_alarm], decode_hour(cmos[reg::hours_alarm], f)),
+                 alarm_field(cmos[reg::minutes_alarm], decode(cmos[reg::minutes_alarm], f, 0, 59)),
+                 alarm_field(cmos[reg::seconds_alarm], decode(cmos[reg::seconds_alarm], f, 0, 59))};
 }
 
 // Seconds from second-of-day `now` to the next second whose time the alarm
@@ -144,13 +94,13 @@ std::uint64_t seconds_to_alarm(const Alarm& a, std::uint64_t now) {
 
 Rtc::Rtc(const Clock& clock, std::uint32_t tsc_khz, std::uint64_t unix_seconds, IrqLine irq)
     : clock_{clock}, tsc_hz_{std::uint64_t{tsc_khz} * 1000}, irq_{irq} {
-    cmos_[reg_a] = a_bits::power_on;
-    cmos_[reg_b] = b_bits::hour24;  // BCD, 24-hour: what PC firmware sets
-    cmos_[reg_d] = d_valid_ram_and_time;
+    cmos_[reg::a] = a_bits::power_on;
+    cmos_[reg::b] = b_bits::hour24;  // BCD, 24-hour: what PC firmware sets
+    cmos_[reg::d] = d_valid_ram_and_time;
     std::uint64_t seconds = sat_add(unix_seconds, calendar::unix_epoch);
     seconds = seconds < calendar::max_seconds ? seconds : calendar::max_seconds;
     set_time(seconds);
-    cmos_[reg_day_of_week] = encode(calendar::day_of_week(seconds), format_of(cmos_[reg_b]));
+    cmos_[reg::day_of_week] = encode(calendar::day_of_week(seconds), format_of(cmos_[reg::b]));
     if (tsc_hz_ != 0) {
         const std::uint64_t now = clock_.tsc();
         next_update_ = sat_add(now, tsc_hz_);
@@ -160,16 +110,16 @@ Rtc::Rtc(const Clock& clock, std::uint32_t tsc_khz, std::uint64_t unix_seconds, 
 
 void Rtc::reset() {
     // RESET clears PIE, AIE, UIE, SQWE and every flag in C (data sheet, RESET pin).
-    cmos_[reg_b] &= static_cast<std::uint8_t>(~(b_bits::enables | b_bits::sqwe));
-    cmos_[reg_c] = 0;
+    cmos_[reg::b] &= static_cast<std::uint8_t>(~(b_bits::enables | b_bits::sqwe));
+    cmos_[reg::c] = 0;
     index_ = 0;
     nmi_masked_ = false;
     update_irq();
 }
 
-bool Rtc::dividing() const { return tsc_hz_ != 0 && (cmos_[reg_a] & a_bits::divider) == a_bits::divider_32khz; }
+bool Rtc::dividing() const { return tsc_hz_ != 0 && (cmos_[reg::a] & a_bits::divider) == a_bits::divider_32khz; }
 
-bool Rtc::updating() const { return dividing() && (cmos_[reg_b] & b_bits::set) == 0; }
+bool Rtc::updating() const { return dividing() && (cmos_[reg::b] & b_bits::set) == 0; }
 
 bool Rtc::update_in_progress() const {
     const std::uint64_t now = clock_.tsc();
@@ -179,7 +129,7 @@ bool Rtc::update_in_progress() const {
 
 std::uint64_t Rtc::periodic_ticks() const {
     // RS 1 and 2 repeat RS 8 and 9 at 32.768 kHz; RS n >= 3 is 2^(16-n) Hz.
-    const unsigned rs = cmos_[reg_a] & a_bits::rate;
+    const unsigned rs = cmos_[reg::a] & a_bits::rate;
     if (rs == 0) {
         return 0;
     }
@@ -188,39 +138,24 @@ std::uint64_t Rtc::periodic_ticks() const {
     return ticks != 0 ? ticks : 1;
 }
 
-std::uint8_t Rtc::flags_raised() const { return cmos_[reg_c] & cmos_[reg_b] & b_bits::enables; }
+std::uint8_t Rtc::flags_raised() const { return cmos_[reg::c] & cmos_[reg::b] & b_bits::enables; }
 
 bool Rtc::time(calendar::DateTime& out) const {
-    const Format f = format_of(cmos_[reg_b]);
-    const int second = decode(cmos_[reg_seconds], f, 0, 59);
-    const int minute = decode(cmos_[reg_minutes], f, 0, 59);
-    const int hour = decode_hour(cmos_[reg_hours], f);
-    const int day = decode(cmos_[reg_day], f, 1, 31);
-    const int month = decode(cmos_[reg_month], f, 1, 12);
-    const int year = decode(cmos_[reg_year], f, 0, 99);
-    const int century = decode(cmos_[century_register], f, 0, 99);
-    if (second < 0 || minute < 0 || hour < 0 || day < 0 || month < 0 || year < 0 || century < 0) {
-        return false;
-    }
-    out = calendar::DateTime{static_cast<unsigned>(century * 100 + year),
-                             static_cast<unsigned>(month),
-                             static_cast<unsigned>(day),
-                             static_cast<unsigned>(hour),
-                             static_cast<unsigned>(minute),
-                             static_cast<unsigned>(second)};
-    return calendar::valid(out);
+    return cmos::date_of(
+        cmos::TimeRegisters{cmos_[reg::seconds], cmos_[reg::minutes], cmos_[reg::hours], cmos_[reg::day],
+                            cmos_[reg::month], cmos_[reg::year], cmos_[reg::century], cmos_[reg::b]},
+        out);
 }
 
 void Rtc::set_time(std::uint64_t seconds) {
-    const calendar::DateTime t = calendar::from_seconds(seconds);
-    const Format f = format_of(cmos_[reg_b]);
-    cmos_[reg_seconds] = encode(t.second, f);
-    cmos_[reg_minutes] = encode(t.minute, f);
-    cmos_[reg_hours] = encode_hour(t.hour, f);
-    cmos_[reg_day] = encode(t.day, f);
-    cmos_[reg_month] = encode(t.month, f);
-    cmos_[reg_year] = encode(t.year % 100, f);
-    cmos_[century_register] = encode(t.year / 100, f);
+    const cmos::TimeRegisters r = cmos::registers_of(calendar::from_seconds(seconds), cmos_[reg::b]);
+    cmos_[reg::seconds] = r.second;
+    cmos_[reg::minutes] = r.minute;
+    cmos_[reg::hours] = r.hour;
+    cmos_[reg::day] = r.day;
+    cmos_[reg::month] = r.month;
+    cmos_[reg::year] = r.year;
+    cmos_[reg::century] = r.century;
 }
 
 void Rtc::advance(std::uint64_t seconds) {
@@ -228,19 +163,19 @@ void Rtc::advance(std::uint64_t seconds) {
     if (!time(t)) {
         return;  // the guest wrote no valid time: the registers keep what it wrote
     }
-    const Format f = format_of(cmos_[reg_b]);
+    const Format f = format_of(cmos_[reg::b]);
     const std::uint64_t before = calendar::to_seconds(t);
     const std::uint64_t to_alarm = seconds_to_alarm(alarm_of(cmos_), before % calendar::seconds_per_day);
     if (to_alarm != 0 && to_alarm <= seconds) {
-        cmos_[reg_c] |= c_bits::af;
+        cmos_[reg::c] |= c_bits::af;
     }
     std::uint64_t after = sat_add(before, seconds);
     after = after < calendar::max_seconds ? after : calendar::max_seconds;
     set_time(after);
     const std::uint64_t days = after / calendar::seconds_per_day - before / calendar::seconds_per_day;
-    const int weekday = decode(cmos_[reg_day_of_week], f, 1, 7);
+    const int weekday = decode(cmos_[reg::day_of_week], f, 1, 7);
     if (weekday > 0) {  // the chip counts 1-7 on from whatever it holds
-        cmos_[reg_day_of_week] = encode(static_cast<unsigned>((weekday - 1 + days % 7) % 7 + 1), f);
+        cmos_[reg::day_of_week] = encode(static_cast<unsigned>((weekday - 1 + days % 7) % 7 + 1), f);
     }
 }
 
@@ -250,7 +185,7 @@ void Rtc::update() {
         const std::uint64_t period = periodic_ticks();
         // An event pushed past the end of the TSC's range (no_event) never comes.
         if (period != 0 && next_periodic_ != no_event && now >= next_periodic_) {
-            cmos_[reg_c] |= c_bits::pf;
+            cmos_[reg::c] |= c_bits::pf;
             const std::uint64_t late = now - next_periodic_;
             next_periodic_ = sat_add(sat_add(next_periodic_, late - late % period), period);
         }
@@ -258,7 +193,7 @@ void Rtc::update() {
             const std::uint64_t late = now - next_update_;
             next_update_ = sat_add(sat_add(next_update_, late - late % tsc_hz_), tsc_hz_);
             if (updating()) {  // SET holds the registers; the divider runs on
-                cmos_[reg_c] |= c_bits::uf;
+                cmos_[reg::c] |= c_bits::uf;
                 advance(late / tsc_hz_ + 1);
             }
         }
@@ -278,7 +213,7 @@ std::uint64_t Rtc::next_event() const {
     if (irq_level_ || !dividing()) {
         return no_event;  // the line stays up until register C is read
     }
-    const std::uint8_t b = cmos_[reg_b];
+    const std::uint8_t b = cmos_[reg::b];
     std::uint64_t next = no_event;
     const auto sooner = [&next](std::uint64_t tsc) { next = tsc < next ? tsc : next; };
     if ((b & b_bits::pie) != 0 && periodic_ticks() != 0) {
@@ -300,11 +235,11 @@ std::uint64_t Rtc::next_event() const {
 
 std::uint8_t Rtc::peek(std::uint8_t index) const {
     switch (index & index_mask) {
-        case reg_a:
-            return static_cast<std::uint8_t>(cmos_[reg_a] | (update_in_progress() ? a_bits::uip : 0));
-        case reg_c:
-            return static_cast<std::uint8_t>(cmos_[reg_c] | (flags_raised() != 0 ? c_bits::irqf : 0));
-        case reg_d:
+        case reg::a:
+            return static_cast<std::uint8_t>(cmos_[reg::a] | (update_in_progress() ? a_bits::uip : 0));
+        case reg::c:
+            return static_cast<std::uint8_t>(cmos_[reg::c] | (flags_raised() != 0 ? c_bits::irqf : 0));
+        case reg::d:
             return d_valid_ram_and_time;
         default:
             return cmos_[index & index_mask];
@@ -314,10 +249,10 @@ std::uint8_t Rtc::peek(std::uint8_t index) const {
 void Rtc::write_register(std::uint8_t index, std::uint8_t value) {
     const std::uint64_t now = clock_.tsc();
     switch (index) {
-        case reg_a: {
+        case reg::a: {
             const bool was_dividing = dividing();
-            const std::uint8_t old_rate = cmos_[reg_a] & a_bits::rate;
-            cmos_[reg_a] = value & static_cast<std::uint8_t>(~a_bits::uip);  // UIP is read-only
+            const std::uint8_t old_rate = cmos_[reg::a] & a_bits::rate;
+            cmos_[reg::a] = value & static_cast<std::uint8_t>(~a_bits::uip);  // UIP is read-only
             if (dividing() && !was_dividing) {
                 next_update_ = sat_add(now, tsc_hz_ / 2);  // the first update comes 500 ms after the divider starts
             }
@@ -327,12 +262,12 @@ void Rtc::write_register(std::uint8_t index, std::uint8_t value) {
             }
             break;
         }
-        case reg_b:
+        case reg::b:
             // Setting SET clears UIE (data sheet, register B).
-            cmos_[reg_b] = (value & b_bits::set) != 0 ? static_cast<std::uint8_t>(value & ~b_bits::uie) : value;
+            cmos_[reg::b] = (value & b_bits::set) != 0 ? static_cast<std::uint8_t>(value & ~b_bits::uie) : value;
             break;
-        case reg_c:
-        case reg_d:
+        case reg::c:
+        case reg::d:
             break;  // read-only
         default:
             cmos_[index] = value;
@@ -350,8 +285,8 @@ std::uint64_t Rtc::read(std::uint64_t offset, unsigned size) {
         if (offset + i == 1) {
             update();
             byte = peek(index_);
-            if (index_ == reg_c) {
-                cmos_[reg_c] = 0;  // reading C clears every flag, and the interrupt with them
+            if (index_ == reg::c) {
+                cmos_[reg::c] = 0;  // reading C clears every flag, and the interrupt with them
                 update_irq();
             }
         }

@@ -14,10 +14,12 @@
 // is due and calls update() then.
 #pragma once
 
+#include <septum/lib/calendar.hpp>
+#include <septum/lib/cmos_clock.hpp>
+
 #include <cstdint>
 
 #include "bus.hpp"
-#include "calendar.hpp"
 #include "interrupts.hpp"
 #include "msr.hpp"
 
@@ -27,7 +29,7 @@ class Rtc final : public Device {
 public:
     static constexpr std::uint16_t base_port = 0x70;
     static constexpr std::uint64_t port_count = 2;
-    static constexpr std::uint8_t century_register = 0x32;
+    static constexpr std::uint8_t century_register = cmos::reg::century;
     static constexpr std::uint64_t no_event = ~std::uint64_t{0};
 
     // `unix_seconds`: UTC seconds since 1970 at the clock's present TSC

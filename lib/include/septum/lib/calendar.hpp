@@ -1,11 +1,12 @@
-// Civil time for the RTC: dates of the proleptic Gregorian calendar, years
-// 1 to 9999, counted in seconds since 0001-01-01 00:00:00 (UTC; the RTC
+// Civil time for CMOS clocks (the kernel reading the machine's, the VMM
+// modelling a guest's): dates of the proleptic Gregorian calendar, years 1
+// to 9999, counted in seconds since 0001-01-01 00:00:00 (UTC; the RTC
 // knows no time zones and no leap seconds).
 #pragma once
 
 #include <cstdint>
 
-namespace septum::vmm::calendar {
+namespace septum::calendar {
 
 struct DateTime {
     unsigned year, month, day;  // month 1-12, day 1-31
@@ -50,6 +51,13 @@ constexpr std::uint64_t to_seconds(const DateTime& t) {
     return ((days * 24 + t.hour) * 60 + t.minute) * 60 + t.second;
 }
 
+// Seconds since 1970-01-01 00:00:00 UTC; `t` must be valid, and a date
+// before 1970 gives 0.
+constexpr std::uint64_t unix_seconds(const DateTime& t) {
+    const std::uint64_t s = to_seconds(t);
+    return s > unix_epoch ? s - unix_epoch : 0;
+}
+
 // `seconds` is held to max_seconds. The year is found from below: the
 // first guess (a 366-day year) is never past it, and at most a few dozen
 // steps over 9999 years close the gap.
@@ -82,4 +90,4 @@ constexpr unsigned day_of_week(std::uint64_t seconds) {
     return static_cast<unsigned>((seconds / seconds_per_day + 1) % 7) + 1;
 }
 
-}  // namespace septum::vmm::calendar
+}  // namespace septum::calendar
