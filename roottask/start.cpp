@@ -1,6 +1,7 @@
 #include "start.hpp"
 
 #include "septum/caps/capability.hpp"
+#include "septum/lib/calendar.hpp"
 #include "septum/lib/cmdline.hpp"
 #include "septum/user/console.hpp"
 #include "septum/user/invoke.hpp"
@@ -47,6 +48,19 @@ Status set_up(const abi::BootInfo& bi, Setup& s) {
     return Status::ok;
 }
 
+// The time of day the kernel read at boot, which every cell's clock starts
+// from: a date no earlier than this code's, so a clock never read (0) or
+// one back at its epoch fails.
+void check_wall_clock(const abi::BootInfo& bi, Report& report) {
+    constexpr unsigned earliest_year = 2024;
+    const std::uint64_t most = calendar::max_seconds - calendar::unix_epoch;
+    const std::uint64_t unix = bi.unix_seconds_at_boot < most ? bi.unix_seconds_at_boot : most;
+    const calendar::DateTime t = calendar::from_seconds(calendar::unix_epoch + unix);
+    report.check(t.year >= earliest_year, "roottask.wall-clock",
+                 "Unix time {} at TSC {}: the year {}, {} at the earliest", bi.unix_seconds_at_boot,
+                 bi.unix_seconds_tsc, t.year, earliest_year);
+}
+
 }  // namespace
 
 PoolSource pool_source(const abi::BootInfo& bi) {
@@ -80,6 +94,7 @@ PoolSource pool_source(const abi::BootInfo& bi) {
                      user::ipc_buffer() == reinterpret_cast<abi::IpcBuffer*>(bi->ipc_buffer),
                  "roottask.started", "{} untyped, {} free slots, pool set up: {}", bi->untyped.count, bi->empty.count,
                  user::status_name(set_up_status));
+    check_wall_clock(*bi, report);
     if (set_up_status == Status::ok) {
         Env env{bi, &report, &setup.pool, setup.alias, 0};
         body(env);

@@ -22,6 +22,7 @@
 #include "septum/lib/cmdline.hpp"
 #include "test_report.hpp"
 #include "user_context.hpp"
+#include "wall_clock.hpp"
 
 extern "C" std::uint64_t boot_tsc;
 extern "C" std::uint32_t boot_magic;
@@ -123,7 +124,21 @@ void start_clock(TestReport& r) {
     kernel::kernel.scheduler.set_clock_rate(arch::clock::tsc_khz());
 }
 
-bool prepare_root_task(TestReport& r) {
+// The machine's time of day, for the root task (arch/x86_64/wall_clock.hpp).
+kernel::boot::WallClock read_wall_clock(TestReport& r) {
+    arch::wall_clock::Reading now{};
+    if (!arch::wall_clock::read(now)) {
+        r.fail("clock.wall", "the CMOS clock shows no valid time: the root task is told none");
+        return {};
+    }
+    const calendar::DateTime& t = now.date;
+    r.pass("clock.wall", "{}-{}{}-{}{} {}{}:{}{}:{}{} from the CMOS clock, Unix time {}", t.year, t.month / 10,
+           t.month % 10, t.day / 10, t.day % 10, t.hour / 10, t.hour % 10, t.minute / 10, t.minute % 10, t.second / 10,
+           t.second % 10, now.unix_seconds);
+    return {now.unix_seconds, now.tsc};
+}
+
+bool prepare_root_task(TestReport& r, const kernel::boot::WallClock& time) {
     if (boot_info.module_count == 0) {
         r.skip("kernel.root-task", "no boot module: the kernel only checks the machine");
         return false;
@@ -135,7 +150,7 @@ bool prepare_root_task(TestReport& r) {
     }
     arch::syscall_init();
     arch::fpu::init();
-    if (const char* e = kernel::boot::build_root_task(kernel::kernel, boot_info, mem)) {
+    if (const char* e = kernel::boot::build_root_task(kernel::kernel, boot_info, mem, time)) {
         r.fail("kernel.root-task", "{}", e);
         return false;
     }
@@ -191,7 +206,7 @@ extern "C" [[noreturn]] void kernel_main() {
     provoke_on_request(boot::find_option(boot_info.cmdline, "septum.selftest"));
     arch::start_virtualization(report);
     start_clock(report);
-    const bool root_task = prepare_root_task(report);
+    const bool root_task = prepare_root_task(report, read_wall_clock(report));
     report.end();
     if (!root_task) {
         report.finish();

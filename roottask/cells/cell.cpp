@@ -94,7 +94,7 @@ Status map_image(Env& env, const Program& vmm, const abi::ModuleDescription& ima
     return Status::ok;
 }
 
-abi::CellInfo cell_info(const CellSpec& spec) {
+abi::CellInfo cell_info(const CellSpec& spec, const abi::BootInfo& bi) {
     abi::CellInfo info{};
     info.magic = abi::cell_info_magic;
     std::strncpy(info.name, spec.name, sizeof(info.name) - 1);
@@ -108,6 +108,8 @@ abi::CellInfo cell_info(const CellSpec& spec) {
     info.image_kind = spec.image_kind;
     info.max_resets = spec.max_resets;
     info.flags = spec.record_exits ? abi::cell_flags::record_exits : 0;
+    info.wall_clock_unix = bi.unix_seconds_at_boot;
+    info.wall_clock_tsc = bi.unix_seconds_tsc;
     return info;
 }
 
@@ -225,7 +227,7 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     cell.bytes.image = pages(spec.image->size) * user::page_size;
     CPtr vcpu = 0;
     SEPTUM_TRY(make_vcpu_and_console(own, cell, memory.value(), vcpu, scratch(first_console_view + index)));
-    const abi::CellInfo info = cell_info(spec);
+    const abi::CellInfo info = cell_info(spec, *env.bi);
     const Result<CPtr> info_frame = filled_frame(own, &info, sizeof info);
     SEPTUM_TRY(info_frame);
     SEPTUM_TRY(map_into(own, cell.vmm, info_frame.value(), vmm_cell_info, user::ro));

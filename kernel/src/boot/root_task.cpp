@@ -285,7 +285,8 @@ bool init_address_spaces(Kernel& k, septum::boot::FreeMemory& memory) {
     return true;
 }
 
-const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septum::boot::FreeMemory& memory) {
+const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septum::boot::FreeMemory& memory,
+                            const WallClock& time) {
     if (info.module_count == 0) {
         return "no boot module: nothing to run as the root task";
     }
@@ -311,6 +312,8 @@ const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septu
     bi.cnode_radix = root_cnode_radix;
     bi.ipc_buffer = abi::root_task_ipc_buffer;
     bi.tsc_khz = k.scheduler.tsc_khz();
+    bi.unix_seconds_at_boot = time.unix_seconds;
+    bi.unix_seconds_tsc = time.tsc;
     std::strncpy(bi.cmdline, mod.cmdline, sizeof(bi.cmdline) - 1);
     bi.image = abi::SlotRange{image_first, b.next_slot() - image_first};
     b.map_modules(info);

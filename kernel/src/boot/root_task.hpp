@@ -10,9 +10,16 @@
 
 namespace septum::kernel::boot {
 
+// The time of day the root task is told (abi::BootInfo::unix_seconds_at_boot).
+struct WallClock {
+    std::uint64_t unix_seconds = 0;  // 0: unknown
+    std::uint64_t tsc = 0;
+};
+
 // Returns nullptr on success, else what went wrong (the kernel reports it
 // and carries on without a root task).
-const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septum::boot::FreeMemory& memory);
+const char* build_root_task(Kernel& k, const septum::boot::BootInfo& info, septum::boot::FreeMemory& memory,
+                            const WallClock& time);
 
 // Sets aside the kernel's address-space generations for all memory below
 // the highest usable address; false if there is no room.

@@ -62,6 +62,12 @@ struct BootInfo {
     SlotRange module_frames;   // Frame capabilities of all module pages, in order
     char cmdline[128];         // the root task module's command line from the boot loader
     std::uint64_t tsc_khz;     // the TSC's rate as the kernel measured it (its scheduler's clock)
+    // The time of day: the machine's CMOS clock read once at boot (taken as
+    // UTC), in seconds since 1970, and the TSC when it was read; the time
+    // now is unix_seconds_at_boot + (TSC - unix_seconds_tsc) / tsc_khz / 1000.
+    // Both 0 when the clock could not be read.
+    std::uint64_t unix_seconds_at_boot;
+    std::uint64_t unix_seconds_tsc;
     std::uint64_t module_count;
     ModuleDescription modules[max_modules];
     UntypedDescription untyped_list[max_untyped_descriptions];

@@ -59,6 +59,10 @@ struct CellInfo {
     ImageKind image_kind;
     std::uint64_t max_resets;  // guest resets (triple faults) the VMM performs before it stops the guest
     std::uint64_t flags;       // cell_flags
+    // The time of day for the guest's clock (BootInfo::unix_seconds_at_boot):
+    // seconds since 1970 at TSC wall_clock_tsc; both 0 when unknown.
+    std::uint64_t wall_clock_unix;
+    std::uint64_t wall_clock_tsc;
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are
