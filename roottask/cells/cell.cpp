@@ -94,6 +94,44 @@ Status map_image(Env& env, const Program& vmm, const abi::ModuleDescription& ima
     return Status::ok;
 }
 
+// A Linux kernel or initrd: the module's own frames, through read-only
+// copies, at `base` plus the module's offset in its 2 MiB region (so its
+// 2 MiB frames land on 2 MiB pages). Returns where it is mapped.
+Result<std::uint64_t> map_module(Env& env, const Program& vmm, const abi::ModuleDescription& module,
+                                 std::uint64_t base) {
+    const std::uint64_t mapped = base + (module.address & (description::large_frame - 1));
+    const description::ModuleFrames f = description::module_frames(module.address, module.size);
+    if (f.count() != module.frames.count) {
+        return Status::invalid_argument;  // not the kernel's split: never map what it does not say
+    }
+    std::uint64_t va = mapped;
+    for (std::uint64_t i = 0; i < f.count(); ++i) {
+        const bool large = i >= f.head && i < f.head + f.large;
+        SEPTUM_TRY(map_into(env, vmm, module.frames.first + i, va, user::ro,
+                            large ? user::FrameSize::large : user::FrameSize::small));
+        va += large ? description::large_frame : user::page_size;
+    }
+    return mapped;
+}
+
+// The guest image the VMM loads (and reloads at a reset): a copy, or a
+// Linux kernel's and initrd's modules as they are.
+Status map_guest_image(Env& env, const Program& vmm, const CellSpec& spec, abi::CellInfo& info) {
+    if (!abi::is_linux(spec.image_kind)) {
+        return map_image(env, vmm, *spec.image);
+    }
+    const Result<std::uint64_t> kernel = map_module(env, vmm, *spec.image, vmm_image);
+    SEPTUM_TRY(kernel);
+    info.image = kernel.value();
+    if (spec.initrd != nullptr) {
+        const Result<std::uint64_t> initrd = map_module(env, vmm, *spec.initrd, layout::vmm_initrd);
+        SEPTUM_TRY(initrd);
+        info.initrd = initrd.value();
+        info.initrd_size = spec.initrd->size;
+    }
+    return Status::ok;
+}
+
 abi::CellInfo cell_info(const CellSpec& spec, const abi::BootInfo& bi) {
     abi::CellInfo info{};
     info.magic = abi::cell_info_magic;
@@ -110,6 +148,8 @@ abi::CellInfo cell_info(const CellSpec& spec, const abi::BootInfo& bi) {
     info.flags = spec.record_exits ? abi::cell_flags::record_exits : 0;
     info.wall_clock_unix = bi.unix_seconds_at_boot;
     info.wall_clock_tsc = bi.unix_seconds_tsc;
+    std::strncpy(info.command_line, spec.command_line, sizeof(info.command_line) - 1);
+    info.tsc_khz = bi.tsc_khz;
     return info;
 }
 
@@ -178,8 +218,12 @@ Status check(const CellSpec& spec, unsigned index) {
     if (spec.vmm == nullptr || spec.image == nullptr || index >= max_cells) {
         return Status::invalid_argument;
     }
+    const std::uint64_t limit =
+        abi::is_linux(spec.image_kind) ? description::max_kernel_bytes : description::max_image_bytes;
+    const bool initrd_ok = spec.initrd == nullptr || (abi::is_linux(spec.image_kind) && spec.initrd->size != 0 &&
+                                                      spec.initrd->size <= description::max_initrd_bytes);
     if (spec.guest_ram_pages == 0 || spec.guest_ram_pages > max_guest_ram_pages || spec.image->size == 0 ||
-        spec.image->size > description::max_image_bytes || (spec.period_us != 0 && spec.budget_us == 0)) {
+        spec.image->size > limit || !initrd_ok || (spec.period_us != 0 && spec.budget_us == 0)) {
         return Status::out_of_range;
     }
     return Status::ok;
@@ -223,11 +267,11 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     SEPTUM_TRY(memory);
     cell.bytes.guest_ram = spec.guest_ram_pages * user::page_size;
     SEPTUM_TRY(make_guest_ram(own, cell, memory.value(), need, cell.bytes.guest_ram));
-    SEPTUM_TRY(map_image(own, cell.vmm, *spec.image));
-    cell.bytes.image = pages(spec.image->size) * user::page_size;
+    abi::CellInfo info = cell_info(spec, *env.bi);
+    SEPTUM_TRY(map_guest_image(own, cell.vmm, spec, info));
+    cell.bytes.image = need.image;
     CPtr vcpu = 0;
     SEPTUM_TRY(make_vcpu_and_console(own, cell, memory.value(), vcpu, scratch(first_console_view + index)));
-    const abi::CellInfo info = cell_info(spec, *env.bi);
     const Result<CPtr> info_frame = filled_frame(own, &info, sizeof info);
     SEPTUM_TRY(info_frame);
     SEPTUM_TRY(map_into(own, cell.vmm, info_frame.value(), vmm_cell_info, user::ro));
@@ -251,7 +295,15 @@ bool need_of(const CellSpec& spec, description::CellNeed& need) {
         !description::read_program(reinterpret_cast<const std::uint8_t*>(spec.vmm->address), spec.vmm->size, program)) {
         return false;
     }
-    need = description::cell_need({spec.guest_ram_pages, spec.image->size, &program, spec.period_us != 0});
+    description::CellParts parts{spec.guest_ram_pages, spec.image->size, &program, spec.period_us != 0};
+    if (abi::is_linux(spec.image_kind)) {
+        parts.image_bytes = 0;  // mapped from its module, not copied
+        parts.kernel = {spec.image->address, spec.image->size};
+        if (spec.initrd != nullptr) {
+            parts.initrd = {spec.initrd->address, spec.initrd->size};
+        }
+    }
+    need = description::cell_need(parts);
     return true;
 }
 

@@ -20,6 +20,9 @@ CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
     s.vmm = find_module(bi, d.vmm_module);
     s.image = find_module(bi, d.guest_module);
     s.image_kind = d.image_kind;
+    s.initrd = d.initrd_module[0] != '\0' ? find_module(bi, d.initrd_module) : nullptr;
+    s.command_line = d.command_line;
+    s.tsc_khz = bi.tsc_khz;
     s.guest_ram_pages = d.guest_ram_bytes / user::page_size;
     s.guest_entry = d.guest_entry;
     s.priority = static_cast<std::uint8_t>(d.priority);
@@ -38,14 +41,23 @@ bool resolve(Env& env, const abi::SystemDescription& d, CellSpec* specs, CellNee
     for (std::uint32_t i = 0; i < d.cell_count; ++i) {
         const abi::CellDescription& c = d.cells[i];
         specs[i] = spec_of(c, *env.bi);
-        const char* missing = specs[i].vmm == nullptr ? c.vmm_module : c.guest_module;
-        if (specs[i].vmm == nullptr || specs[i].image == nullptr) {
+        const bool no_initrd = c.initrd_module[0] != '\0' && specs[i].initrd == nullptr;
+        const char* missing = specs[i].vmm == nullptr ? c.vmm_module : no_initrd ? c.initrd_module : c.guest_module;
+        if (specs[i].vmm == nullptr || specs[i].image == nullptr || no_initrd) {
             report.fail("system.modules", "cell {} (\"{}\"): no boot module {}", i, c.name, missing);
             return false;
         }
-        if (specs[i].image->size == 0 || specs[i].image->size > description::max_image_bytes) {
+        const std::uint64_t limit =
+            abi::is_linux(c.image_kind) ? description::max_kernel_bytes : description::max_image_bytes;
+        if (specs[i].image->size == 0 || specs[i].image->size > limit) {
             report.fail("system.modules", "cell {} (\"{}\"): guest image {} has {} bytes, not 1 to {}", i, c.name,
-                        c.guest_module, specs[i].image->size, description::max_image_bytes);
+                        c.guest_module, specs[i].image->size, limit);
+            return false;
+        }
+        if (specs[i].initrd != nullptr &&
+            (specs[i].initrd->size == 0 || specs[i].initrd->size > description::max_initrd_bytes)) {
+            report.fail("system.modules", "cell {} (\"{}\"): initrd {} has {} bytes, not 1 to {}", i, c.name,
+                        c.initrd_module, specs[i].initrd->size, description::max_initrd_bytes);
             return false;
         }
         if (!need_of(specs[i], needs[i])) {

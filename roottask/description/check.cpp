@@ -55,6 +55,27 @@ bool module_name_ok(const char* s) {
     return true;
 }
 
+// An initrd module and a command line: for Linux kernels only, each
+// terminated, the command line printable (it reaches the guest's kernel).
+Error check_linux_parts(const abi::CellDescription& c) {
+    if (!terminated(c.command_line, abi::command_line_size) || !terminated(c.initrd_module, abi::module_name_size)) {
+        return Error::command_line;
+    }
+    for (const char* p = c.command_line; *p != '\0'; ++p) {
+        if (*p < ' ' || *p > '~') {
+            return Error::command_line;
+        }
+    }
+    const bool parts = c.initrd_module[0] != '\0' || c.command_line[0] != '\0';
+    if (parts && !abi::is_linux(c.image_kind)) {
+        return Error::linux_only;
+    }
+    if (c.initrd_module[0] != '\0' && !module_name_ok(c.initrd_module)) {
+        return Error::module_name;
+    }
+    return Error::none;
+}
+
 Error check_cell(const abi::CellDescription& c) {
     if (!name_ok(c.name)) {
         return Error::name;
@@ -62,8 +83,12 @@ Error check_cell(const abi::CellDescription& c) {
     if (!module_name_ok(c.vmm_module) || !module_name_ok(c.guest_module)) {
         return Error::module_name;
     }
-    if (c.image_kind != abi::ImageKind::flat && c.image_kind != abi::ImageKind::multiboot) {
+    if (c.image_kind != abi::ImageKind::flat && c.image_kind != abi::ImageKind::multiboot &&
+        !abi::is_linux(c.image_kind)) {
         return Error::image_kind;
+    }
+    if (const Error e = check_linux_parts(c); e != Error::none) {
+        return e;
     }
     if (c.guest_ram_bytes == 0 || c.guest_ram_bytes % page != 0 || c.guest_ram_bytes > max_guest_ram) {
         return Error::guest_ram;

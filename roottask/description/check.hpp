@@ -18,7 +18,9 @@ namespace septum::roottask::description {
     X(name, "a cell name is empty, too long or not letters, digits, '-' and '_'")            \
     X(duplicate_name, "two cells have the same name")                                        \
     X(module_name, "a module name is empty, too long or holds a space or control character") \
-    X(image_kind, "the image kind is neither flat nor multiboot")                            \
+    X(image_kind, "the image kind is not flat, multiboot, linux-pvh or linux-bzimage")       \
+    X(linux_only, "an initrd or command line for an image that is not a Linux kernel")       \
+    X(command_line, "the command line is not NUL-terminated, or holds a control character")  \
     X(guest_ram, "guest RAM is not a multiple of 4 KiB between 4 KiB and 3 GiB")             \
     X(guest_entry, "a flat image's load address is not inside guest RAM below 1 MiB")        \
     X(priority, "the priority is not between 1 and 254 (the root task has 255)")             \

@@ -11,7 +11,10 @@
 namespace septum::roottask::layout {
 
 inline constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000;
-inline constexpr std::uint64_t vmm_image = 0x30000000;
+// The guest image: a copy at vmm_image, or a Linux kernel's boot module
+// at vmm_image plus its offset in its 2 MiB region (need.hpp), and its
+// initrd's likewise at vmm_initrd.
+inline constexpr std::uint64_t vmm_image = 0x30000000, vmm_initrd = 0x40000000;
 // Guest RAM, up to max_guest_ram (check.hpp), at a 1 GiB boundary: with
 // 2 MiB pages each GiB of it takes one page directory.
 inline constexpr std::uint64_t vmm_guest_ram = 0x100000000;

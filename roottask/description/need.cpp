@@ -64,7 +64,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t max = elf::max_segments + 8;  // the segments and cell_need's eight others
+    static constexpr std::size_t max = elf::max_segments + 14;  // the segments and cell_need's fourteen others
     std::uint64_t start_[max] = {}, end_[max] = {};
     unsigned leaf_[max] = {};
     std::size_t count_ = 0;
@@ -118,7 +118,34 @@ void count_page_tables(const Ranges& ranges, Tally& t) {
     t.add(&CellNeed::page_tables, ObjectKind::pdpt, ranges.regions(39));
 }
 
+void map_module(const SharedModule& m, std::uint64_t base, Tally& t, Ranges& ranges) {
+    if (m.bytes == 0) {
+        return;
+    }
+    const ModuleFrames f = module_frames(m.offset, m.bytes);
+    t.copies(f.count());
+    const std::uint64_t start = base + (m.offset & (large_frame - 1)), large_start = start + f.head * page;
+    const std::uint64_t tail_start = large_start + f.large * large_frame;
+    ranges.add(start, large_start);
+    ranges.add(large_start, tail_start, large_frame_bits);
+    ranges.add(tail_start, tail_start + f.tail * page);
+}
+
 }  // namespace
+
+ModuleFrames module_frames(std::uint64_t offset, std::uint64_t bytes) {
+    ModuleFrames f;
+    const std::uint64_t in_region = offset & (large_frame - 1);
+    const std::uint64_t to_boundary = in_region == 0 ? 0 : large_frame - in_region;
+    if (bytes < to_boundary + large_frame) {
+        f.head = pages(bytes);  // no whole 2 MiB frame fits
+        return f;
+    }
+    f.head = to_boundary / page;
+    f.large = (bytes - to_boundary) / large_frame;
+    f.tail = pages(bytes - to_boundary - f.large * large_frame);
+    return f;
+}
 
 CellNeed cell_need(const CellParts& parts) {
     CellNeed need;
@@ -147,6 +174,10 @@ CellNeed cell_need(const CellParts& parts) {
     // The VMM's read-only copy of the image.
     t.add(&CellNeed::image, ObjectKind::frame_4k, pages(parts.image_bytes));
     ranges.add(layout::vmm_image, layout::vmm_image + pages(parts.image_bytes) * page);
+    // A Linux kernel's and initrd's module frames, each mapped in the VMM
+    // through a copy.
+    map_module(parts.kernel, layout::vmm_image, t, ranges);
+    map_module(parts.initrd, layout::vmm_initrd, t, ranges);
     // The VCPU; its state page, the console ring and the CellInfo page,
     // each mapped in the VMM through a copy.
     t.add(&CellNeed::objects, ObjectKind::vcpu, 1);

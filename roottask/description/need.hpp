@@ -21,6 +21,10 @@
 namespace septum::roottask::description {
 
 inline constexpr std::uint64_t max_image_bytes = std::uint64_t{1} << 20;  // a guest image the VMM keeps a copy of
+// A Linux kernel and its initrd are not copied: the VMM maps the boot
+// module's own frames, read-only and shared by every cell that names them.
+inline constexpr std::uint64_t max_kernel_bytes = std::uint64_t{256} << 20;
+inline constexpr std::uint64_t max_initrd_bytes = std::uint64_t{1} << 30;
 
 // Guest RAM is made of 2 MiB frames, mapped as 2 MiB pages in the EPT and
 // in the VMM, up to the last 2 MiB boundary; 4 KiB frames make the rest.
@@ -33,12 +37,31 @@ inline constexpr std::uint8_t guest_ram_limit_bits = 32;
 inline constexpr unsigned max_ram_untypeds = guest_ram_limit_bits - large_frame_bits;
 inline constexpr unsigned max_cell_untypeds = 1 + max_ram_untypeds;
 
+// A boot module's frames (abi::ModuleDescription): 4 KiB ones up to the
+// first 2 MiB boundary, 2 MiB ones while a whole one fits, 4 KiB ones for
+// the rest. `offset` is where the module starts within its 2 MiB region.
+struct ModuleFrames {
+    std::uint64_t head = 0, large = 0, tail = 0;  // counts
+    [[nodiscard]] std::uint64_t count() const { return head + large + tail; }
+};
+ModuleFrames module_frames(std::uint64_t offset, std::uint64_t bytes);
+// Where a module starts when the boot loader's placement is not known
+// (sysgen): the offset that costs the most 4 KiB frames.
+inline constexpr std::uint64_t worst_module_offset = 4096;
+
+// A boot module the VMM maps as it is (a Linux kernel or initrd).
+struct SharedModule {
+    std::uint64_t offset = 0;  // its start within its 2 MiB region
+    std::uint64_t bytes = 0;   // 0: none
+};
+
 // The facts a cell's need follows from.
 struct CellParts {
-    std::uint64_t guest_ram_pages = 0;  // 4 KiB pages
-    std::uint64_t image_bytes = 0;      // the guest image (the VMM maps a read-only copy of it)
-    const elf::Image* vmm = nullptr;    // the VMM program's loadable segments
-    bool sched_context = true;          // the cell runs on a SchedContext of its own
+    std::uint64_t guest_ram_pages = 0;      // 4 KiB pages
+    std::uint64_t image_bytes = 0;          // the guest image the VMM keeps a read-only copy of (0 for a Linux kernel)
+    const elf::Image* vmm = nullptr;        // the VMM program's loadable segments
+    bool sched_context = true;              // the cell runs on a SchedContext of its own
+    SharedModule kernel = {}, initrd = {};  // Linux images, mapped at layout::vmm_image and vmm_initrd
 };
 
 struct CellNeed {

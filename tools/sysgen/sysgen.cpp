@@ -33,8 +33,8 @@ struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-const std::set<std::string> cell_keys = {"name",    "vmm",      "guest",     "image",     "entry", "ram_kib",
-                                         "ram_mib", "priority", "budget_us", "period_us", "resets"};
+const std::set<std::string> cell_keys = {"name",     "vmm",       "guest",     "image",  "entry",  "ram_kib", "ram_mib",
+                                         "priority", "budget_us", "period_us", "resets", "initrd", "cmdline"};
 
 void copy_string(char* out, std::size_t size, const std::string& value, const std::string& what) {
     if (value.empty() || value.size() >= size) {
@@ -104,8 +104,19 @@ CellDescription cell_from(const toml::table& t) {
         c.image_kind = septum::abi::ImageKind::flat;
     } else if (image == "multiboot") {
         c.image_kind = septum::abi::ImageKind::multiboot;
+    } else if (image == "linux-pvh") {
+        c.image_kind = septum::abi::ImageKind::linux_pvh;
+    } else if (image == "linux-bzimage") {
+        c.image_kind = septum::abi::ImageKind::linux_bzimage;
     } else {
-        throw Failure(fmt::format("image must be \"flat\" or \"multiboot\", is \"{}\"", image));
+        throw Failure(
+            fmt::format("image must be \"flat\", \"multiboot\", \"linux-pvh\" or \"linux-bzimage\", is \"{}\"", image));
+    }
+    if (t.contains("initrd")) {
+        copy_string(c.initrd_module, sizeof c.initrd_module, text(t, "initrd", std::nullopt), "initrd");
+    }
+    if (t.contains("cmdline")) {
+        copy_string(c.command_line, sizeof c.command_line, text(t, "cmdline", std::nullopt), "cmdline");
     }
     c.guest_entry = integer(t, "entry", c.image_kind == septum::abi::ImageKind::flat ? 0x1000 : 0);
     c.guest_ram_bytes = guest_ram(t);
@@ -207,12 +218,26 @@ void print_needs(const SystemDescription& d, const Modules& modules) {
             throw Failure(fmt::format("cell {} (\"{}\"): {} ({}) is not an ELF executable the root task can load", i,
                                       c.name, c.vmm_module, vmm_file));
         }
-        if (image == 0 || image > description::max_image_bytes) {
+        const bool linux_kernel = septum::abi::is_linux(c.image_kind);
+        const std::uint64_t limit = linux_kernel ? description::max_kernel_bytes : description::max_image_bytes;
+        if (image == 0 || image > limit) {
             throw Failure(fmt::format("cell {} (\"{}\"): guest image {} has {} bytes, not 1 to {}", i, c.name,
-                                      c.guest_module, image, description::max_image_bytes));
+                                      c.guest_module, image, limit));
         }
-        const description::CellNeed n =
-            description::cell_need({c.guest_ram_bytes / 4096, image, &program, c.period_us != 0});
+        description::CellParts parts{c.guest_ram_bytes / 4096, linux_kernel ? 0 : image, &program, c.period_us != 0};
+        if (linux_kernel) {
+            // Where GRUB puts the modules is known only at boot: the worst case.
+            parts.kernel = {description::worst_module_offset, image};
+        }
+        if (c.initrd_module[0] != '\0') {
+            const std::uint64_t initrd = read_file(module_file(modules, c.initrd_module, i, c.name)).size();
+            if (initrd == 0 || initrd > description::max_initrd_bytes) {
+                throw Failure(fmt::format("cell {} (\"{}\"): initrd {} has {} bytes, not 1 to {}", i, c.name,
+                                          c.initrd_module, initrd, description::max_initrd_bytes));
+            }
+            parts.initrd = {description::worst_module_offset, initrd};
+        }
+        const description::CellNeed n = description::cell_need(parts);
         untyped += n.all_untyped_bytes();
         slots += n.root_slots();
         lines += fmt::format(

@@ -32,7 +32,7 @@ def run_case(sysgen: str, case: Path, modules: list[str]) -> str | None:
             if r.returncode != 0:
                 return f"{case.name}: failed: {r.stderr.strip()}"
             magic, version, count = struct.unpack_from("<QII", out.read_bytes())
-            if magic != MAGIC or version != 1 or count < 1:
+            if magic != MAGIC or version != 2 or count < 1:
                 return f"{case.name}: header magic={magic:#x} version={version} count={count}"
             return None
         if r.returncode == 0:

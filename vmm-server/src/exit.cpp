@@ -143,8 +143,10 @@ void reinject_vectored_event(Vcpu& vcpu) {
 Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     vcpu.begin_exit();
     const abi::ExitReason reason{vcpu.exit().reason};
-    if (reason.raw == abi::exit_reason_signal) {
-        return deliver_interrupts(guest, vcpu, Outcome::resume());  // a device raised something
+    if (reason.raw == abi::exit_reason_signal || reason.raw == abi::exit_reason_deadline) {
+        // The VMM's own events (a device raised something, a timer is due):
+        // the guest did nothing, and what the VMM raised goes in.
+        return deliver_interrupts(guest, vcpu, Outcome::resume());
     }
     const std::uint16_t basic = reason.basic();
     if (reason.entry_failed()) {

@@ -16,6 +16,7 @@ using caps::ObjectKind;
 constexpr std::uint8_t root_cnode_radix = 13;
 constexpr std::uint8_t root_priority = 255;
 constexpr std::uint64_t page = 4096;
+constexpr std::uint64_t large_page = std::uint64_t{1} << 21;
 
 class Builder {
 public:
@@ -37,6 +38,23 @@ public:
     const char* load_image(const std::uint8_t* image, std::size_t size, elf::Image& out);
     const char* map_stack_ipc_bootinfo();
     void map_modules(const septum::boot::BootInfo& info);
+    bool map_module_frame(std::uint64_t phys, std::uint64_t va, bool large);
+    // Calls f(physical, virtual, large) for each frame of a module mapped
+    // from `va` on (abi::ModuleDescription says which are large); false as
+    // soon as f is.
+    template <typename F>
+    static bool for_module_frames(const septum::boot::Module& mod, std::uint64_t va, F f) {
+        for (std::uint64_t p = mod.start; p < mod.end;) {
+            const bool large = (p & (large_page - 1)) == 0 && mod.end - p >= large_page;
+            if (!f(p, va, large)) {
+                return false;
+            }
+            const std::uint64_t step = large ? large_page : page;
+            p += step;
+            va += step;
+        }
+        return true;
+    }
     void give_untyped();
     void give_irqs_and_ports();
     void start(const elf::Image& image);
@@ -44,7 +62,9 @@ public:
     std::uint64_t next_slot() const { return next_; }
 
 private:
-    bool ensure_tables(std::uint64_t vaddr);
+    // The paging structures above vaddr's entry: `levels` of them (PDPT,
+    // page directory, page table), 2 for a 2 MiB page, 3 for a 4 KiB one.
+    bool ensure_tables(std::uint64_t vaddr, unsigned levels = 3);
     caps::Slot& slot(std::uint64_t i) { return slots_[i]; }
 
     Kernel& k_;
@@ -105,12 +125,13 @@ const char* Builder::make_vspace_and_tcb() {
     return nullptr;
 }
 
-bool Builder::ensure_tables(std::uint64_t vaddr) {
+bool Builder::ensure_tables(std::uint64_t vaddr, unsigned levels) {
     using arch::vspace::Level;
-    const std::pair<ObjectKind, Level> levels[] = {{ObjectKind::pdpt, Level::pdpt},
+    const std::pair<ObjectKind, Level> tables[] = {{ObjectKind::pdpt, Level::pdpt},
                                                    {ObjectKind::page_directory, Level::page_directory},
                                                    {ObjectKind::page_table, Level::page_table}};
-    for (const auto& [kind, level] : levels) {
+    for (unsigned i = 0; i < levels && i < 3; ++i) {
+        const auto& [kind, level] = tables[i];
         const std::uint64_t phys = mem_.allocate(12);
         if (phys == 0) {
             return false;
@@ -195,32 +216,48 @@ void Builder::map_modules(const septum::boot::BootInfo& info) {
     std::uint64_t va = abi::root_task_modules;
     for (std::size_t m = 1; m < info.module_count && bi_->module_count < abi::max_modules; ++m) {
         const septum::boot::Module& mod = info.modules[m];
-        if ((mod.start & (page - 1)) != 0) {
+        if ((mod.start & (page - 1)) != 0 || mod.end < mod.start) {
             continue;  // GRUB page-aligns modules; one that is not is skipped
         }
+        // Congruent to the physical address modulo 2 MiB (ModuleDescription).
+        va = ((va + large_page - 1) & ~(large_page - 1)) + (mod.start & (large_page - 1));
         abi::ModuleDescription& d = bi_->modules[bi_->module_count++];
         d.address = va;
         d.size = mod.end - mod.start;
         std::strncpy(d.name, mod.cmdline, sizeof(d.name) - 1);
-        for (std::uint64_t p = mod.start; p < mod.end; p += page, va += page) {
-            if (!ensure_tables(va)) {
-                return;
-            }
-            // These frames hold the module's bytes: they must not be
-            // cleared as new objects are.
-            k_.preserve_contents = true;
-            const bool placed = place(caps::capability_for_new_object(ObjectKind::frame_4k, p, 12));
-            k_.preserve_contents = false;
-            if (!placed) {
-                return;
-            }
-            if (arch::vspace::map_frame(pml4_, va, p, false, {false, false}) == Status::ok) {
-                k_.record_mapping(slot(next_ - 1).cap, pml4_, va);
-            }
+        // The paging structures first, so that the frames' capabilities
+        // follow each other in the slots.
+        if (!for_module_frames(mod, va, [this](std::uint64_t, std::uint64_t v, bool large) {
+                return ensure_tables(v, large ? 2 : 3);
+            })) {
+            return;
         }
-        va = (va + (std::uint64_t{1} << 21)) & ~((std::uint64_t{1} << 21) - 1);
+        d.frames.first = next_;
+        if (!for_module_frames(mod, va, [this](std::uint64_t p, std::uint64_t v, bool large) {
+                return map_module_frame(p, v, large);
+            })) {
+            return;
+        }
+        d.frames.count = next_ - d.frames.first;
+        va += (mod.end - mod.start + page - 1) & ~(page - 1);
     }
     bi_->module_frames.count = next_ - bi_->module_frames.first;
+}
+
+bool Builder::map_module_frame(std::uint64_t phys, std::uint64_t va, bool large) {
+    // These frames hold the module's bytes: they must not be cleared as
+    // new objects are.
+    k_.preserve_contents = true;
+    const bool placed = large ? place(caps::capability_for_new_object(ObjectKind::frame_2m, phys, 21))
+                              : place(caps::capability_for_new_object(ObjectKind::frame_4k, phys, 12));
+    k_.preserve_contents = false;
+    if (!placed) {
+        return false;
+    }
+    if (arch::vspace::map_frame(pml4_, va, phys, large, {false, false}) == Status::ok) {
+        k_.record_mapping(slot(next_ - 1).cap, pml4_, va);
+    }
+    return true;
 }
 
 void Builder::give_irqs_and_ports() {

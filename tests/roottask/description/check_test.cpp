@@ -45,7 +45,7 @@ TEST(Description, HeaderRules) {
     d.magic ^= 1;
     EXPECT_EQ(check_of(d).error, Error::bad_magic);
     d = two_cells();
-    d.version = 2;
+    d.version = abi::system_version + 1;
     EXPECT_EQ(check_of(d).error, Error::bad_version);
     d = two_cells();
     d.cell_count = 0;
@@ -90,6 +90,27 @@ TEST(Description, CellRules) {
     expect_refused([](abi::CellDescription& c) { std::memset(c.guest_module, 'g', sizeof c.guest_module); },
                    Error::module_name);
     expect_refused([](abi::CellDescription& c) { c.image_kind = static_cast<abi::ImageKind>(7); }, Error::image_kind);
+    // An initrd and a command line: Linux kernels only, terminated, printable.
+    expect_refused([](abi::CellDescription& c) { std::strcpy(c.command_line, "console=ttyS0"); }, Error::linux_only);
+    expect_refused([](abi::CellDescription& c) { std::strcpy(c.initrd_module, "initrd"); }, Error::linux_only);
+    expect_refused(
+        [](abi::CellDescription& c) {
+            c.image_kind = abi::ImageKind::linux_pvh;
+            std::memset(c.command_line, 'x', sizeof c.command_line);
+        },
+        Error::command_line);
+    expect_refused(
+        [](abi::CellDescription& c) {
+            c.image_kind = abi::ImageKind::linux_bzimage;
+            std::strcpy(c.command_line, "console=ttyS0\n");
+        },
+        Error::command_line);
+    expect_refused(
+        [](abi::CellDescription& c) {
+            c.image_kind = abi::ImageKind::linux_pvh;
+            std::strcpy(c.initrd_module, "init rd");
+        },
+        Error::module_name);
     expect_refused([](abi::CellDescription& c) { c.guest_ram_bytes = 0; }, Error::guest_ram);
     expect_refused([](abi::CellDescription& c) { c.guest_ram_bytes = 4097; }, Error::guest_ram);
     expect_refused([](abi::CellDescription& c) { c.guest_ram_bytes = max_guest_ram + 4096; }, Error::guest_ram);

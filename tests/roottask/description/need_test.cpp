@@ -176,6 +176,55 @@ TEST(CellNeed, PageTablesFollowTheAddresses) {
 // The allowance is what alignment can cost in any order: objects of random
 // power-of-two sizes, cut one after the other with natural alignment,
 // never take more than their sizes and allowances together.
+// The split the kernel makes of a module (abi::ModuleDescription): 4 KiB
+// frames to the first 2 MiB boundary, whole 2 MiB frames, 4 KiB frames.
+TEST(ModuleFrames, SplitAtTwoMiBBoundaries) {
+    const ModuleFrames aligned = module_frames(0, 5 * mib + 100);
+    EXPECT_EQ(aligned.head, 0u);
+    EXPECT_EQ(aligned.large, 2u);
+    EXPECT_EQ(aligned.tail, 257u);  // 1 MiB and 100 bytes
+    const ModuleFrames offset = module_frames(2 * mib - 3 * page, 5 * mib);
+    EXPECT_EQ(offset.head, 3u);
+    EXPECT_EQ(offset.large, 2u);
+    EXPECT_EQ(offset.tail, 253u);
+    // No whole 2 MiB frame fits after the boundary: all of it in 4 KiB.
+    const ModuleFrames small = module_frames(page, 3 * mib);
+    EXPECT_EQ(small.count(), 768u);
+    EXPECT_EQ(small.large, 0u);
+    // Only the offset within the 2 MiB region counts.
+    EXPECT_EQ(module_frames(0x7ff100000000 + page, 3 * mib).count(), small.count());
+}
+
+TEST(ModuleFrames, CoverTheModuleExactly) {
+    std::mt19937_64 random(7);
+    for (int i = 0; i < 2000; ++i) {
+        const std::uint64_t offset = (random() % 512) * page;
+        const std::uint64_t bytes = 1 + random() % (64 * mib);
+        const ModuleFrames f = module_frames(offset, bytes);
+        const std::uint64_t covered = (f.head + f.tail) * page + f.large * large_frame;
+        EXPECT_GE(covered, bytes);
+        EXPECT_LT(covered - bytes, page);
+        // sysgen's worst case is the worst, give or take a partial page.
+        EXPECT_GE(module_frames(worst_module_offset, bytes).count() + 1, f.count());
+    }
+}
+
+// A Linux kernel's module is mapped, not copied: slots for its frames'
+// copies and the tables that map them, no image bytes.
+TEST(CellNeed, SharedModulesTakeSlotsNotMemory) {
+    const elf::Image vmm = program(7, 1);
+    const CellNeed copied = cell_need({16, 100, &vmm, true});
+    CellParts parts{16, 0, &vmm, true};
+    parts.kernel = {page, 66 * mib};
+    parts.initrd = {0, 2 * mib + 5};
+    const CellNeed shared = cell_need(parts);
+    EXPECT_EQ(shared.image, 0u);
+    const std::uint64_t frames = module_frames(page, 66 * mib).count() + module_frames(0, 2 * mib + 5).count();
+    // One image frame fewer; a slot for each frame's copy and each further table.
+    ASSERT_GE(shared.page_tables, copied.page_tables);
+    EXPECT_EQ(shared.cell_slots + 1, copied.cell_slots + frames + (shared.page_tables - copied.page_tables) / page);
+}
+
 TEST(CellNeed, AlignmentAllowanceHoldsInAnyOrder) {
     std::mt19937_64 random(14);
     for (int round = 0; round < 20000; ++round) {

@@ -31,9 +31,17 @@ struct UntypedDescription {
     std::uint8_t reserved[7];
 };
 
+// A module's bytes are mapped at an address congruent to their physical
+// address modulo 2 MiB, so that its 2 MiB-aligned interior can be 2 MiB
+// frames: the root task hands such frames on to several address spaces
+// (a Linux kernel shared read-only by its tenants' VMMs) at a few slots
+// each. Its Frame capabilities are `frames` of the root CNode, in address
+// order: 4 KiB frames up to the first 2 MiB boundary, 2 MiB frames while a
+// whole one fits, 4 KiB frames for the rest.
 struct ModuleDescription {
     std::uint64_t address;  // where the module's bytes are mapped in the root task, read-only
     std::uint64_t size;
+    SlotRange frames;
     char name[48];  // the module's command line from the boot loader, truncated
 };
 
@@ -59,7 +67,7 @@ struct BootInfo {
     SlotRange empty;           // free slots of the root CNode
     SlotRange untyped;         // one Untyped capability each, described in untyped_list
     SlotRange irqs;            // IRQHandler capabilities for lines 0..irq_lines-1, in order
-    SlotRange module_frames;   // Frame capabilities of all module pages, in order
+    SlotRange module_frames;   // Frame capabilities of all modules, in order (ModuleDescription::frames)
     char cmdline[128];         // the root task module's command line from the boot loader
     std::uint64_t tsc_khz;     // the TSC's rate as the kernel measured it (its scheduler's clock)
     // The time of day: the machine's CMOS clock read once at boot (taken as

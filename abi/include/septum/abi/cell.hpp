@@ -3,8 +3,8 @@
 // addresses are slot indices) holds the capabilities below, and nothing
 // else: its guest's VCPU, the Endpoint on which it reports to the root
 // task and the Notification that tells the root task its console has new
-// bytes. Its guest's memory, its guest's image (read-only) and its console
-// ring are mapped in its address space; it maps nothing of any other cell.
+// bytes. Its guest's memory, its guest's image and initrd (read-only) and
+// its console ring are mapped in its address space; it maps nothing of any other cell.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,15 @@ static_assert(sizeof(ConsoleRing) == 4096);
 enum class ImageKind : std::uint64_t {
     flat = 0,       // a binary copied to guest_entry, entered in real mode
     multiboot = 1,  // a Multiboot v1 ELF32, entered in protected mode
+    // A Linux kernel with an initrd and a command line, on the PC platform
+    // of vmm-server/ (local APIC, I/O APIC, MP table, 16550, CMOS RTC):
+    linux_pvh = 2,      // an uncompressed ELF64 vmlinux, entered at its PVH note
+    linux_bzimage = 3,  // a bzImage, by the Linux/x86 64-bit boot protocol
 };
+
+constexpr bool is_linux(ImageKind kind) { return kind == ImageKind::linux_pvh || kind == ImageKind::linux_bzimage; }
+
+inline constexpr std::uint64_t command_line_size = 256;  // with its NUL
 
 // CellInfo::flags.
 namespace cell_flags {
@@ -63,6 +71,12 @@ struct CellInfo {
     // seconds since 1970 at TSC wall_clock_tsc; both 0 when unknown.
     std::uint64_t wall_clock_unix;
     std::uint64_t wall_clock_tsc;
+    // Linux images: where the initrd is mapped (read-only; size 0: none)
+    // and the kernel's command line, NUL-terminated.
+    std::uint64_t initrd;
+    std::uint64_t initrd_size;
+    char command_line[command_line_size];
+    std::uint64_t tsc_khz;  // the TSC's rate (BootInfo::tsc_khz): the guest's CPUID leaves 0x15/0x16 show it
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are
