@@ -17,8 +17,6 @@ using layout::vmm_cell_info, layout::vmm_console, layout::vmm_guest_ram, layout:
 // Root-task pages for the cells' console views.
 constexpr unsigned first_console_view = 400;
 
-constexpr std::uint64_t pages(std::uint64_t bytes) { return (bytes + user::page_size - 1) / user::page_size; }
-
 // The EPT guest RAM takes (description/need.cpp counts the same): a PDPT,
 // a page directory for each GiB and a page table for the 4 KiB frames
 // after the last 2 MiB boundary, if there are any.

@@ -34,10 +34,7 @@ ConsoleTake plan_take(std::uint64_t written, std::uint64_t read, std::uint64_t r
         advance(limit, now, allowance);
         const std::uint64_t left =
             allowance.taken < limit.bytes_per_period ? limit.bytes_per_period - allowance.taken : 0;
-        if (n > left) {
-            t.lost += n - left;
-            n = left;
-        }
+        n = n < left ? n : left;  // the rest waits in the ring
         allowance.taken += n;
     }
     t.to = t.from + n;

@@ -79,6 +79,9 @@ void Monitor::take(CellWatch& w, char c, std::uint64_t tsc) {
         flush_line(w);
         return;
     }
+    if (c == '\r') {
+        return;  // a terminal's line end is "\r\n" (Linux's serial console): the line ends at '\n'
+    }
     // Printable ASCII only: nothing a guest writes reaches the terminal
     // as a control sequence.
     w.line[w.line_length++] = c >= ' ' && c <= '~' ? c : '?';
@@ -105,7 +108,20 @@ void Monitor::drain(CellWatch& w) {
     for (std::uint64_t i = t.from; i < t.to; ++i) {
         take(w, ring.bytes[i % abi::ConsoleRing::size], now);
     }
-    w.cell->console_read = written;
+    w.cell->console_read = t.to;  // what is over the allowance waits in the ring
+}
+
+bool Monitor::backlog(const CellWatch& w) {
+    return w.cell->console_read != *static_cast<const volatile std::uint64_t*>(&w.cell->console->written);
+}
+
+bool Monitor::any_backlog() const {
+    for (unsigned i = 0; i < count_; ++i) {
+        if (backlog(watches_[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void Monitor::drain() {
@@ -121,6 +137,9 @@ int Monitor::take_report() {
         CellWatch& w = watches_[i];
         if (w.posted && !w.reported) {
             drain(w);  // what its VMM wrote before it reported
+            if (backlog(w)) {
+                continue;  // the rest of it first, in the next periods
+            }
             w.reported = true;
             if (w.line_length != 0) {
                 flush_line(w);
@@ -137,7 +156,13 @@ int Monitor::step() {
     if (posted >= 0) {
         return posted;
     }
-    (void)user::wait(link_.console);
+    if (any_backlog()) {
+        // Bytes wait for the next period's allowance: the budget runs out
+        // on this, and the next period drains more.
+        user::yield();
+    } else {
+        (void)user::wait(link_.console);
+    }
     drain();
     return take_report();
 }

@@ -39,9 +39,9 @@ struct MonitorShare {
     std::uint64_t console_bytes_per_period;  // taken from each cell's ring in each period
 };
 // A tenth of the CPU; 64 bytes every 10 ms is 6,400 bytes a second for each
-// cell, the rate of a 57,600-baud UART, which is enough to print and count
-// them all (about 5% of the CPU for eight cells printing at that rate, in
-// Bochs). Cells are promised at most the rest: 90%.
+// cell, the rate of a 57,600-baud UART (what a burst has beyond it waits in
+// the cell's ring), which is enough to print and count them all (about 5% of the CPU for eight cells printing at that
+// rate, in Bochs). Cells are promised at most the rest: 90%.
 inline constexpr MonitorShare monitor_share{description::monitor_budget_us, description::monitor_period_us, 64};
 
 struct CellWatch {
@@ -54,11 +54,11 @@ struct CellWatch {
     static constexpr std::uint64_t timed_size = 64;
     std::uint64_t arrival[timed_size] = {};
     std::uint64_t received = 0;  // bytes taken from the ring
-    std::uint64_t lost = 0;      // bytes overwritten before they were read, or over the cell's allowance
+    std::uint64_t lost = 0;      // bytes overwritten before they were read
     bool misbehaved = false;     // the ring's count went back
     ConsoleAllowance allowance;
     // The line being assembled for printing.
-    char line[96] = {};
+    char line[200] = {};
     std::uint64_t line_length = 0;
     // The report, once the VMM sent it and the monitor took it in.
     bool reported = false;
@@ -98,6 +98,9 @@ private:
     static void receive_reports(std::uint64_t monitor);
     int take_report();
     void drain(CellWatch& w);
+    // Bytes of the ring not taken yet (over the period's allowance).
+    static bool backlog(const CellWatch& w);
+    [[nodiscard]] bool any_backlog() const;
     void take(CellWatch& w, char c, std::uint64_t tsc);
     void flush_line(CellWatch& w);
 
