@@ -29,7 +29,6 @@ struct CellSpec {
     // kernel and initrd are mapped from their modules, not copied.
     const abi::ModuleDescription* initrd = nullptr;
     const char* command_line = "";
-    std::uint64_t tsc_khz = 0;           // BootInfo::tsc_khz, for the guest's CPUID
     std::uint64_t guest_ram_pages = 16;  // 4 KiB pages, at most max_guest_ram_pages
     std::uint64_t guest_entry = 0x1000;  // flat images: the load address
     std::uint8_t priority = 100;

@@ -22,7 +22,6 @@ CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
     s.image_kind = d.image_kind;
     s.initrd = d.initrd_module[0] != '\0' ? find_module(bi, d.initrd_module) : nullptr;
     s.command_line = d.command_line;
-    s.tsc_khz = bi.tsc_khz;
     s.guest_ram_pages = d.guest_ram_bytes / user::page_size;
     s.guest_entry = d.guest_entry;
     s.priority = static_cast<std::uint8_t>(d.priority);

@@ -64,6 +64,17 @@ public:
     }
 };
 
+// UTC now, in seconds since 1970, from the machine's clock as the kernel
+// read it at boot (CellInfo::wall_clock_*); 0 when it could not.
+std::uint64_t time_of_day(const abi::CellInfo& info, const vmm::Clock& clock) {
+    if (info.wall_clock_unix == 0 || info.tsc_khz == 0) {
+        return 0;
+    }
+    const std::uint64_t now = clock.tsc();
+    const std::uint64_t elapsed = now > info.wall_clock_tsc ? now - info.wall_clock_tsc : 0;
+    return info.wall_clock_unix + elapsed / (info.tsc_khz * 1000);
+}
+
 // The devices of a guest, by its kind.
 struct Platform {
     vmm::Bus ports, mmio;
@@ -112,7 +123,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     static Platform platform;
     static InterimApic apic;
     if (linux_guest) {
-        static vmm::PcDevices pc(console, clock, apic, vmm::WallClock{options.tsc_khz, 0});
+        static vmm::PcDevices pc(console, clock, apic, vmm::WallClock{options.tsc_khz, time_of_day(info, clock)});
         platform.pc = &pc;
         platform.uart = &pc.com1;
         platform.apic = &apic;
