@@ -160,8 +160,14 @@ int Monitor::step() {
         // Bytes wait for the next period's allowance: the budget runs out
         // on this, and the next period drains more.
         user::yield();
+        if (input_ != nullptr) {
+            input_->pump(false);
+        }
     } else {
-        (void)user::wait(link_.console);
+        const user::Reply woken = user::wait(link_.console);
+        if (input_ != nullptr) {
+            input_->pump((woken.badge & serial_input_badge) != 0);
+        }
     }
     drain();
     return take_report();

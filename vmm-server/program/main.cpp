@@ -23,10 +23,12 @@
 #include "septum/abi/vmx_exit.hpp"
 #include "septum/user/syscall.hpp"
 #include "septum/vmm/bus.hpp"
+#include "septum/vmm/console_input.hpp"
 #include "septum/vmm/debug_exit.hpp"
 #include "septum/vmm/exit.hpp"
 #include "septum/vmm/guest.hpp"
 #include "septum/vmm/guest_memory.hpp"
+#include "septum/vmm/local_apic.hpp"
 #include "septum/vmm/pc_devices.hpp"
 #include "septum/vmm/record.hpp"
 #include "septum/vmm/uart16550.hpp"
@@ -52,18 +54,6 @@ user::Reply run(std::uint64_t supply, std::uint64_t want, std::uint64_t deadline
     }
 }
 
-// Until the local APIC model: interrupts the I/O APIC sends go straight to
-// the guest's pending vectors.
-class InterimApic final : public vmm::InterruptReceiver {
-public:
-    vmm::Guest* guest = nullptr;
-    void deliver(const vmm::InterruptMessage& m) override {
-        if (guest != nullptr && m.mode == vmm::DeliveryMode::fixed) {
-            guest->raise_interrupt(m.vector);
-        }
-    }
-};
-
 // UTC now, in seconds since 1970, from the machine's clock as the kernel
 // read it at boot (CellInfo::wall_clock_*); 0 when it could not.
 std::uint64_t time_of_day(const abi::CellInfo& info, const vmm::Clock& clock) {
@@ -81,20 +71,30 @@ struct Platform {
     vmm::DebugExit debug_exit;
     vmm::Uart16550* uart = nullptr;  // the console's UART
     vmm::PcDevices* pc = nullptr;    // a Linux guest's PC
-    InterimApic* apic = nullptr;
+    vmm::LocalApic* apic = nullptr;  // and its local APIC
 };
 
-// The earliest TSC at which a device wants the VMM back: 0 for none.
+// The earliest TSC at which a device wants the VMM back (the local APIC's
+// timer, the RTC's next update interrupt): 0 for none.
 std::uint64_t next_device_event(const Platform& p) {
     if (p.pc == nullptr) {
         return 0;
     }
     const std::uint64_t rtc = p.pc->rtc.next_event();
-    return rtc == vmm::Rtc::no_event ? 0 : rtc;
+    const std::uint64_t timer = p.apic->timer_deadline();
+    const std::uint64_t next = rtc < timer ? rtc : timer;
+    return next == vmm::Rtc::no_event || next == vmm::LocalApic::no_deadline ? 0 : next;
 }
 
-void update_devices(Platform& p, std::uint64_t now) {
+// The devices' time moves on to now, and console input the guest's UART
+// has room for goes in: each may raise an interrupt, delivered at the
+// next entry.
+void update_devices(Platform& p, vmm::ConsoleInput& input, std::uint64_t now) {
+    if (input.feed(*p.uart) != 0) {  // console input taken: the root task may go on
+        (void)user::signal(console_notification);
+    }
     if (p.pc != nullptr) {
+        p.apic->advance(now);
         const std::uint64_t rtc = p.pc->rtc.next_event();
         if (rtc != vmm::Rtc::no_event && rtc <= now) {
             p.pc->rtc.update();
@@ -121,13 +121,16 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     }
     static const vmm::CpuidPolicy cpuid(host, options);
     static Platform platform;
-    static InterimApic apic;
     if (linux_guest) {
+        static vmm::ApicPage apic_page;
+        static vmm::LocalApic apic(clock, cpuid, apic_page);
         static vmm::PcDevices pc(console, clock, apic, vmm::WallClock{options.tsc_khz, time_of_day(info, clock)});
+        apic.connect(pc.ioapic);
         platform.pc = &pc;
         platform.uart = &pc.com1;
         platform.apic = &apic;
         (void)pc.attach(platform.ports, platform.mmio);
+        (void)apic.attach(platform.mmio);
     } else {
         static vmm::Uart16550 uart(console);
         platform.uart = &uart;
@@ -143,7 +146,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         policy.unclaimed = vmm::Policy::Unclaimed::inject_gp;  // a probe of an absent device, not a broken guest
     }
     static vmm::Guest guest(cpuid, platform.ports, platform.mmio, console, clock, entry.value(), policy);
-    apic.guest = &guest;
+    guest.apic = platform.apic;
     auto& page = *reinterpret_cast<abi::VcpuPage*>(info.state_page);
     static vmm::Vcpu vcpu(page);
     static KernelState kernel_state;
@@ -156,6 +159,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     vmm::set_state_needed(page);
     std::uint64_t supply = abi::vcpu_state::stored;
     bool halted = false;
+    static vmm::ConsoleInput input(*reinterpret_cast<abi::InputRing*>(info.input));
     for (std::uint64_t resets = 0;;) {
         const std::uint64_t deadline = next_device_event(platform);
         const user::Reply r = run(supply | (halted ? abi::run_halted : 0), 0, deadline);
@@ -172,7 +176,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
                 vmm::take_hardware_msrs(guest.msrs, page.state.msrs);
             }
         }
-        update_devices(platform, clock.tsc());
+        update_devices(platform, input, clock.tsc());
         const vmm::Outcome outcome = recorder.handle_exit(guest, vcpu, memory);
         supply = vcpu.dirty() | (vcpu.interrupt_window_wanted() ? abi::run_interrupt_window : 0);
         if (guest.msrs.changed) {  // a WRMSR or a reset: the CPU's copy follows
