@@ -57,6 +57,27 @@ RC_GTEST_PROP(Calendar, DatesRoundTrip, ()) {
     RC_ASSERT(cal::from_seconds(cal::to_seconds(t)) == t);
 }
 
+static_assert(cal::unix_seconds_at(1700000000, 1000, 1000 + std::uint64_t{3} * 2'000'000'000 + 1, 2'000'000) ==
+              1700000003);
+static_assert(cal::unix_seconds_at(0, 0, 1'000'000'000, 1000) == 0);                 // unknown stays unknown
+static_assert(cal::unix_seconds_at(1700000000, 5000, 4000, 1000) == 1700000000);     // a TSC before the read
+static_assert(cal::unix_seconds_at(1700000000, 0, 1'000'000'000, 0) == 1700000000);  // no rate
+static_assert(cal::unix_seconds_at(~std::uint64_t{0} - 1, 0, ~std::uint64_t{0}, 1) == ~std::uint64_t{0});  // held
+
+// Later TSCs never give an earlier time, and whole seconds of TSC add
+// exactly that many seconds.
+RC_GTEST_PROP(Calendar, TimeAtATscRunsWithTheTsc, ()) {
+    const std::uint64_t unix = *rc::gen::inRange<std::uint64_t>(1, std::uint64_t{1} << 40);
+    const std::uint64_t khz = *rc::gen::inRange<std::uint64_t>(1, 10'000'000);
+    const std::uint64_t at = *rc::gen::inRange<std::uint64_t>(0, std::uint64_t{1} << 62);
+    const std::uint64_t seconds = *rc::gen::inRange<std::uint64_t>(0, 1'000'000);
+    const std::uint64_t a = at + *rc::gen::inRange<std::uint64_t>(0, std::uint64_t{1} << 50);
+    const std::uint64_t b = a + *rc::gen::inRange<std::uint64_t>(0, std::uint64_t{1} << 50);
+    RC_ASSERT(cal::unix_seconds_at(unix, at, a, khz) <= cal::unix_seconds_at(unix, at, b, khz));
+    RC_ASSERT(cal::unix_seconds_at(unix, at, at + seconds * khz * 1000, khz) == unix + seconds);
+    RC_ASSERT(cal::unix_seconds_at(unix, at, at + seconds * khz * 1000 + khz * 1000 - 1, khz) == unix + seconds);
+}
+
 namespace reg = cmos::reg;
 constexpr std::uint8_t bcd_24h = cmos::b_hour24, binary_12h = cmos::b_binary;
 

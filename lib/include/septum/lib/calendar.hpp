@@ -58,6 +58,19 @@ constexpr std::uint64_t unix_seconds(const DateTime& t) {
     return s > unix_epoch ? s - unix_epoch : 0;
 }
 
+// The Unix time at TSC `tsc_now` of a clock read as `unix_at` at TSC
+// `tsc_at` (abi::BootInfo::unix_seconds_at_boot, abi::CellInfo::
+// wall_clock_unix), whole seconds only. A time of 0 (unknown) stays 0; a
+// TSC rate of 0 or a TSC before the read adds nothing.
+constexpr std::uint64_t unix_seconds_at(std::uint64_t unix_at, std::uint64_t tsc_at, std::uint64_t tsc_now,
+                                        std::uint64_t tsc_khz) {
+    if (unix_at == 0 || tsc_khz == 0 || tsc_now <= tsc_at) {
+        return unix_at;
+    }
+    const std::uint64_t elapsed = (tsc_now - tsc_at) / tsc_khz / 1000;
+    return elapsed > ~unix_at ? ~std::uint64_t{0} : unix_at + elapsed;
+}
+
 // `seconds` is held to max_seconds. The year is found from below: the
 // first guess (a 366-day year) is never past it, and at most a few dozen
 // steps over 9999 years close the gap.
