@@ -12,6 +12,9 @@ A script is a text file of one step a line ('#' starts a comment line):
     send TEXT           send TEXT (Python escapes: \\x01 is Ctrl-A, \\n)
     repeat N TEXT       send TEXT N times, as one burst
 
+In `after` text, {utc_year} stands for the current year (UTC) on the
+machine that runs the test, for a guest's clock read from its RTC.
+
 Nothing is sent before the step that says so; a step that waits forever
 leaves the script unfinished, which fails the run.
 """
@@ -43,7 +46,8 @@ def parse_script(text: str) -> list[Step]:
             continue
         word, _, rest = line.partition(" ")
         if word == "after" and rest:
-            steps.append(Step("after", rest.encode()))
+            year = str(time.gmtime().tm_year)
+            steps.append(Step("after", rest.replace("{utc_year}", year).encode()))
         elif word == "send" and rest:
             steps.append(Step("send", codecs.decode(rest, "unicode_escape").encode("latin-1")))
         elif word == "repeat":

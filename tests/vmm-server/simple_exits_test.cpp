@@ -149,6 +149,25 @@ TEST_F(ExitTest, SignalDeliversPendingInterrupts) {
     EXPECT_EQ(injected_vector(), 0x30u);
 }
 
+// A run that ends on a signal or the VMM's deadline never entered the
+// guest: what it supplied (a skipped HLT, an interrupt already taken from
+// the controller) is supplied again, not lost.
+TEST_F(ExitTest, OwnEventsKeepWhatTheLastRunSupplied) {
+    guest.raise_interrupt(0x30);
+    page.state.rflags |= x86::rflags::if_;
+    EXPECT_EQ(run(VmxExit::hlt), Outcome::resume());  // woken at once: the interrupt goes in
+    ASSERT_EQ(injected_vector(), 0x30u);
+    const std::uint64_t supplied = vcpu.dirty();
+    ASSERT_NE(supplied & abi::vcpu_state::rsp_rip_rflags, 0u);
+    for (const std::uint32_t own : {abi::exit_reason_signal, abi::exit_reason_deadline}) {
+        set_exit(own);
+        EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::resume());
+        EXPECT_EQ(injected_vector(), 0x30u) << own;  // the same event, once
+        EXPECT_EQ(vcpu.dirty() & supplied, supplied) << own;
+        EXPECT_FALSE(guest.interrupt_pending());
+    }
+}
+
 TEST_F(ExitTest, XsetbvValidatesPerSdm) {
     page.state.cr4 = x86::cr4::osxsave;
     page.state.rcx = 0;

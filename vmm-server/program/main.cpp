@@ -21,6 +21,7 @@
 #include "septum/abi/cell.hpp"
 #include "septum/abi/invocation.hpp"
 #include "septum/abi/vmx_exit.hpp"
+#include "septum/lib/calendar.hpp"
 #include "septum/user/syscall.hpp"
 #include "septum/vmm/bus.hpp"
 #include "septum/vmm/console_input.hpp"
@@ -52,17 +53,6 @@ user::Reply run(std::uint64_t supply, std::uint64_t want, std::uint64_t deadline
         (void)user::recv(0);  // nothing more to do: an empty slot returns at once
         user::yield();
     }
-}
-
-// UTC now, in seconds since 1970, from the machine's clock as the kernel
-// read it at boot (CellInfo::wall_clock_*); 0 when it could not.
-std::uint64_t time_of_day(const abi::CellInfo& info, const vmm::Clock& clock) {
-    if (info.wall_clock_unix == 0 || info.tsc_khz == 0) {
-        return 0;
-    }
-    const std::uint64_t now = clock.tsc();
-    const std::uint64_t elapsed = now > info.wall_clock_tsc ? now - info.wall_clock_tsc : 0;
-    return info.wall_clock_unix + elapsed / (info.tsc_khz * 1000);
 }
 
 // The devices of a guest, by its kind.
@@ -124,7 +114,10 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     if (linux_guest) {
         static vmm::ApicPage apic_page;
         static vmm::LocalApic apic(clock, cpuid, apic_page);
-        static vmm::PcDevices pc(console, clock, apic, vmm::WallClock{options.tsc_khz, time_of_day(info, clock)});
+        static vmm::PcDevices pc(
+            console, clock, apic,
+            vmm::WallClock{options.tsc_khz, calendar::unix_seconds_at(info.wall_clock_unix, info.wall_clock_tsc,
+                                                                      clock.tsc(), info.tsc_khz)});
         apic.connect(pc.ioapic);
         platform.pc = &pc;
         platform.uart = &pc.com1;
@@ -196,6 +189,13 @@ extern "C" int septum_main(std::uint64_t cell_info) {
                     // A small test guest has no interrupt sources: halted, it
                     // has nothing more to wait for.
                     report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
+                }
+                if ((page.state.rflags & vmm::x86::rflags::if_) == 0) {
+                    // Halted with interrupts off, and this platform sends no
+                    // NMI: nothing wakes it again. It is how Linux's
+                    // poweroff and halt end without ACPI.
+                    console.line("vmm: the guest halted with interrupts off: it is powered off\n");
+                    report(abi::CellReport::stopped, 0, console.used());
                 }
                 halted = true;
                 break;

@@ -141,13 +141,16 @@ void reinject_vectored_event(Vcpu& vcpu) {
 }  // namespace
 
 Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
-    vcpu.begin_exit();
     const abi::ExitReason reason{vcpu.exit().reason};
     if (reason.raw == abi::exit_reason_signal || reason.raw == abi::exit_reason_deadline) {
         // The VMM's own events (a device raised something, a timer is due):
-        // the guest did nothing, and what the VMM raised goes in.
+        // the guest did nothing, what the last run supplied is supplied
+        // again (an interrupt already taken from the controller is not
+        // lost), and what the VMM raised goes in after it.
+        vcpu.begin_own_event();
         return deliver_interrupts(guest, vcpu, Outcome::resume());
     }
+    vcpu.begin_exit();
     const std::uint16_t basic = reason.basic();
     if (reason.entry_failed()) {
         return Outcome::stop(StopReason::entry_failure, basic);

@@ -14,6 +14,11 @@ constexpr Gpr gprs_by_encoding[16] = {
 
 }  // namespace
 
+void Vcpu::begin_own_event() {
+    fetch_failed_ = false;
+    interrupt_window_ = false;
+}
+
 void Vcpu::begin_exit() {
     dirty_ = 0;
     fetch_failed_ = false;

@@ -6,11 +6,16 @@
 // does not return, is called with them.
 #include "gprs.inc"
 
+// Vcpu::cr2, just past the GuestGprs frame (vcpu.hpp, guest_cr2_offset).
+#define GUEST_CR2 120
+
     .text
 // bool vm_enter(const GuestGprs* rdi, bool launched sil): returns the
 // failed instruction's RFLAGS (CF: VMfailInvalid, ZF: VMfailValid).
     .global vm_enter
 vm_enter:
+    movq GUEST_CR2(%rdi), %rax  // the guest's CR2 (Vcpu::cr2); RAX comes from the frame below
+    movq %rax, %cr2
     movq %rdi, %rsp        // the GuestGprs frame; the kernel stack is not needed again
     testb %sil, %sil
     POP_GPRS
@@ -28,6 +33,8 @@ vm_enter:
     .global vm_exit_entry
 vm_exit_entry:
     PUSH_GPRS
+    movq %cr2, %rax        // saved before anything else can fault
+    movq %rax, GUEST_CR2(%rsp)
     movq %rsp, %rdi
     movq $kernel_stack_top, %rsp
     cld

@@ -272,6 +272,9 @@ Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask, bool window) {
     }
     CurrentVmcs vmcs;
     SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0));  // checks the MSRs too
+    if ((mask & abi::vcpu_state::cr2) != 0) {
+        v.cr2 = s.cr2;  // any value: the CPU takes any address in CR2
+    }
     if ((mask & (abi::vcpu_state::control | abi::vcpu_state::msrs)) != 0) {
         load_rare(v, s, mask);
     }
@@ -287,6 +290,9 @@ void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {
     }
     const CurrentVmcs vmcs;
     store_state(vmcs, s, mask);
+    if ((mask & abi::vcpu_state::cr2) != 0) {
+        s.cr2 = v.cr2;
+    }
     if ((mask & (abi::vcpu_state::xcr0 | abi::vcpu_state::msrs)) == 0) {
         return;  // the frequent exits
     }

@@ -6,6 +6,7 @@
 // CPU does).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "cpu.hpp"
@@ -25,6 +26,11 @@ struct GuestGprs {
 
 struct Vcpu {
     GuestGprs gprs;
+    // CR2 is in no VMCS area: the guest's value is loaded before every
+    // entry and saved at every exit (entry.S), because between a guest's
+    // page fault and its handler's read of CR2 an exit can let another
+    // guest or the host fault and overwrite it.
+    std::uint64_t cr2;
     std::uint64_t object;  // the VCPU object (its first page is the VMCS region)
     std::uint64_t xcr0;
     std::uint64_t host_cr3;       // HOST_CR3 as last written (0: not yet)
@@ -38,6 +44,9 @@ struct Vcpu {
 };
 
 inline constexpr std::uint64_t vmcs_offset = 0;
+inline constexpr std::size_t guest_cr2_offset = 120;  // entry.S: Vcpu::cr2 from the GuestGprs frame
+static_assert(offsetof(Vcpu, cr2) == guest_cr2_offset && sizeof(GuestGprs) == guest_cr2_offset,
+              "entry.S finds the guest's CR2 right after its registers");
 
 // The guest MSRs the VMCS has no field for travel in MSR areas (SDM Vol. 3
 // 24.7.2, 24.8.2) in the second half of the VCPU's second page (the first

@@ -49,6 +49,11 @@ public:
     // Starts the handling of a new exit: nothing changed yet, and the event
     // the last run supplied (injection is supply-only) is gone.
     void begin_exit();
+    // Starts the handling of a run that ended before the guest ran (a
+    // signal or the VMM's deadline): the kernel took nothing of what the
+    // run supplied, so all of it (an event to inject too) is supplied
+    // again at the next run, with whatever is added now.
+    void begin_own_event();
 
     // General registers by their instruction encoding (0 rax, 1 rcx, 2 rdx,
     // 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8-15 r8-r15); index is masked.
