@@ -63,9 +63,12 @@ Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std
     return user::map_frame(*env.pool, p.pml4, copy.value(), vaddr, rights, size);
 }
 
-Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument) {
+Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument, CPtr bound) {
     const user::ThreadSpec spec{p.cspace_root, p.pml4, env.next_window++, priority, 0, false};
     SEPTUM_TRY(p.thread.create(*env.pool, spec));
+    if (bound != 0) {
+        SEPTUM_TRY(invoke(p.thread.tcb(), abi::Invocation::tcb_bind_notification, {bound}).status);
+    }
     return p.thread.start_at(p.entry, argument, 0, 0);
 }
 

@@ -26,8 +26,9 @@ Status give(Env& env, const Program& p, std::uint64_t index, CPtr cap, std::uint
 Status map_into(Env& env, const Program& p, CPtr frame, std::uint64_t vaddr, std::uint64_t rights,
                 user::FrameSize size = user::FrameSize::small);
 
-// Starts the program's thread at its entry with rdi = argument.
-Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument);
+// Starts the program's thread at its entry with rdi = argument, with the
+// Notification `bound` (if not 0) bound to it before it runs.
+Status start(Env& env, Program& p, std::uint8_t priority, std::uint64_t argument, CPtr bound = 0);
 
 // The module whose boot-loader command line is `name`, alone or followed
 // by arguments ("guest-hello" is not "guest-hello2").

@@ -12,10 +12,11 @@ namespace septum::roottask {
 namespace {
 
 using caps::ObjectKind;
-using layout::vmm_cell_info, layout::vmm_console, layout::vmm_guest_ram, layout::vmm_image, layout::vmm_state_page;
+using layout::vmm_cell_info, layout::vmm_console, layout::vmm_guest_ram, layout::vmm_image, layout::vmm_input,
+    layout::vmm_state_page;
 
-// Root-task pages for the cells' console views.
-constexpr unsigned first_console_view = 400;
+// Root-task pages for the cells' console and input views.
+constexpr unsigned first_console_view = 400, first_input_view = 400 + max_cells;
 
 constexpr std::uint64_t pages(std::uint64_t bytes) { return (bytes + user::page_size - 1) / user::page_size; }
 
@@ -110,6 +111,7 @@ abi::CellInfo cell_info(const CellSpec& spec, const abi::BootInfo& bi) {
     info.flags = spec.record_exits ? abi::cell_flags::record_exits : 0;
     info.wall_clock_unix = bi.unix_seconds_at_boot;
     info.wall_clock_tsc = bi.unix_seconds_tsc;
+    info.input = vmm_input;
     return info;
 }
 
@@ -131,9 +133,26 @@ Status make_vcpu_and_console(Env& env, Cell& cell, CPtr memory, CPtr& vcpu, std:
     return Status::ok;
 }
 
-// Exactly three capabilities, each as narrow as its use.
+// The console input path: the input ring (read-write in both: the VMM
+// writes its count; the root task's own view is at `input_view`) and the
+// Notification bound to the VMM's thread, which the root task keeps to
+// signal it.
+Status make_input(Env& env, Cell& cell, std::uint64_t input_view) {
+    const Result<CPtr> ring = env.map_new(input_view, user::rw);
+    const Result<CPtr> wake = env.make(ObjectKind::notification);
+    SEPTUM_TRY(ring);
+    SEPTUM_TRY(wake);
+    SEPTUM_TRY(map_into(env, cell.vmm, ring.value(), vmm_input, user::rw));
+    cell.input = reinterpret_cast<abi::InputRing*>(input_view);
+    cell.input_cursor = InputCursor{};
+    cell.wake = wake.value();
+    return Status::ok;
+}
+
+// Exactly four capabilities, each as narrow as its use.
 Status give_capabilities(Env& env, const Cell& cell, const CellLink& link, CPtr vcpu) {
     const std::uint64_t badge = std::uint64_t{1} << cell.index;
+    SEPTUM_TRY(give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::wake), cell.wake, right_read, 0));
     SEPTUM_TRY(give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::report), link.report,
                     right_write | right_grant_reply, badge));
     SEPTUM_TRY(
@@ -227,12 +246,13 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     cell.bytes.image = pages(spec.image->size) * user::page_size;
     CPtr vcpu = 0;
     SEPTUM_TRY(make_vcpu_and_console(own, cell, memory.value(), vcpu, scratch(first_console_view + index)));
+    SEPTUM_TRY(make_input(own, cell, scratch(first_input_view + index)));
     const abi::CellInfo info = cell_info(spec, *env.bi);
     const Result<CPtr> info_frame = filled_frame(own, &info, sizeof info);
     SEPTUM_TRY(info_frame);
     SEPTUM_TRY(map_into(own, cell.vmm, info_frame.value(), vmm_cell_info, user::ro));
     SEPTUM_TRY(give_capabilities(own, cell, link, vcpu));
-    SEPTUM_TRY(start(own, cell.vmm, spec.priority, vmm_cell_info));
+    SEPTUM_TRY(start(own, cell.vmm, spec.priority, vmm_cell_info, cell.wake));
     SEPTUM_TRY(set_budget(own, cell, spec));
     env.next_window = own.next_window;
     // The guest RAM's Untypeds hold exactly their 2 MiB frames.
@@ -276,6 +296,8 @@ Status build_cell(Env& env, const CellSpec& spec, const CellLink& link, unsigned
             }
         }
         cell.console = nullptr;
+        cell.input = nullptr;
+        cell.wake = 0;
     }
     return s;
 }

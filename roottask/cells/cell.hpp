@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "cells/input_focus.hpp"
 #include "description/check.hpp"
 #include "description/need.hpp"
 #include "env.hpp"
@@ -73,6 +74,9 @@ struct Cell {
     CellMemory bytes;
     const abi::ConsoleRing* console = nullptr;  // the ring, mapped read-only in the root task
     std::uint64_t console_read = 0;             // bytes of the ring consumed so far
+    abi::InputRing* input = nullptr;            // the input ring, mapped read-write in the root task
+    InputCursor input_cursor;
+    CPtr wake = 0;  // the Notification bound to the VMM's thread (abi::CellSlot::wake)
 };
 
 // The largest number of cells; also the number of console views.

@@ -137,7 +137,10 @@ int Monitor::step() {
     if (posted >= 0) {
         return posted;
     }
-    (void)user::wait(link_.console);
+    const user::Reply woken = user::wait(link_.console);
+    if (input_ != nullptr) {
+        input_->pump((woken.badge & serial_input_badge) != 0);
+    }
     drain();
     return take_report();
 }

@@ -27,6 +27,7 @@
 
 #include "cells/cell.hpp"
 #include "cells/console_take.hpp"
+#include "cells/serial_input.hpp"
 #include "env.hpp"
 #include "septum/user/console.hpp"
 
@@ -93,6 +94,10 @@ public:
     void run_to_end();
     // Reads every ring now (also done by step()).
     void drain();
+    // Console input (cells/serial_input.hpp): read whenever the monitor is
+    // woken, on its budget; COM1 signals the monitor's Notification with
+    // serial_input_badge. nullptr: none.
+    void set_input(SerialInput* input) { input_ = input; }
 
 private:
     static void receive_reports(std::uint64_t monitor);
@@ -105,6 +110,7 @@ private:
     CellWatch* watches_;
     unsigned count_;
     user::Console* print_;
+    SerialInput* input_ = nullptr;
     ConsoleLimit limit_;
     bool on_budget_ = false;
     user::Thread reports_;

@@ -38,6 +38,23 @@ const char* outcome(const CellWatch& w) {
 abi::SystemDescription system_description;
 Cell cells[max_cells];
 CellWatch watches[max_cells];
+SerialInput input;
+
+// Console input to the cells, read by the monitor. Without it the cells
+// run all the same; the console says why it takes no input.
+void start_input(Env& env, const CellLink& link, unsigned count, Monitor& monitor) {
+    Cell* by_index[max_cells] = {};
+    for (unsigned i = 0; i < count && i < max_cells; ++i) {
+        by_index[i] = &cells[i];
+    }
+    const Result<CPtr> signal = env.mint(link.console, right_write, serial_input_badge);
+    const Status s = signal.ok() ? input.start(env, signal.value(), by_index, count) : signal.status();
+    if (s != Status::ok) {
+        env.report->info("console.input", "no console input: {}", user::status_name(s));
+        return;
+    }
+    monitor.set_input(&input);
+}
 
 }  // namespace
 
@@ -98,6 +115,7 @@ void run(Env& env, const abi::ModuleDescription& module) {
     if (built == 0 || !report.setup(monitor.start(env), "system.cells", "monitor")) {
         return;
     }
+    start_input(env, link, system_description.cell_count, monitor);
     for (unsigned ended = 0; ended < built;) {
         const int i = monitor.step();
         if (i < 0) {
@@ -105,6 +123,7 @@ void run(Env& env, const abi::ModuleDescription& module) {
         }
         ++ended;
         const CellWatch& w = watches[i];
+        input.cell_ended(w.cell->index);
         const CheckName name("system.ended.", w.cell->name);
         report.info(name.text, "{}, code {:x}; {} console bytes, {} lost{}", outcome(w), w.code, w.received, w.lost,
                     w.misbehaved ? "; its console count misbehaved" : "");

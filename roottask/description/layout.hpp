@@ -10,7 +10,8 @@
 
 namespace septum::roottask::layout {
 
-inline constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000;
+inline constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000,
+                               vmm_input = 0x10003000;
 inline constexpr std::uint64_t vmm_image = 0x30000000;
 // Guest RAM, up to max_guest_ram (check.hpp), at a 1 GiB boundary: with
 // 2 MiB pages each GiB of it takes one page directory.

@@ -147,14 +147,18 @@ CellNeed cell_need(const CellParts& parts) {
     // The VMM's read-only copy of the image.
     t.add(&CellNeed::image, ObjectKind::frame_4k, pages(parts.image_bytes));
     ranges.add(layout::vmm_image, layout::vmm_image + pages(parts.image_bytes) * page);
-    // The VCPU; its state page, the console ring and the CellInfo page,
-    // each mapped in the VMM through a copy.
+    // The VCPU; its state page, the console ring, the input ring and the
+    // CellInfo page, each mapped in the VMM through a copy; the
+    // Notification bound to the VMM's thread (the root task keeps the
+    // original, the VMM's is minted into its CNode: no root slot).
     t.add(&CellNeed::objects, ObjectKind::vcpu, 1);
-    t.add(&CellNeed::objects, ObjectKind::frame_4k, 3);
-    t.copies(3);
+    t.add(&CellNeed::objects, ObjectKind::frame_4k, 4);
+    t.copies(4);
+    t.add(&CellNeed::objects, ObjectKind::notification, 1);
     ranges.add(layout::vmm_cell_info, layout::vmm_cell_info + page);
     ranges.add(layout::vmm_state_page, layout::vmm_state_page + page);
     ranges.add(layout::vmm_console, layout::vmm_console + page);
+    ranges.add(layout::vmm_input, layout::vmm_input + page);
     // The VMM's thread: TCB, stack and IPC buffer (any window takes the
     // same tables: layout.hpp).
     t.add(&CellNeed::objects, ObjectKind::tcb, 1);

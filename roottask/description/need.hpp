@@ -50,7 +50,8 @@ struct CellNeed {
     std::uint64_t image = 0;
     std::uint64_t program = 0;      // the VMM program's loaded pages
     std::uint64_t page_tables = 0;  // the VMM's paging structures and the guest's EPT
-    std::uint64_t objects = 0;      // PML4, CNode, VCPU, TCB, SchedContext, stack, IPC buffer, state, console, CellInfo
+    std::uint64_t objects = 0;      // PML4, CNode, VCPU, TCB, SchedContext, wake Notification, stack, IPC buffer,
+                                    // state, console, input, CellInfo
     std::uint64_t alignment = 0;    // the most natural alignment can leave unused between them
     std::uint64_t bytes = 0;        // the sum: what the cell's own Untyped must hold
     std::uint8_t untyped_bits = 0;  // log2 of that Untyped: the least power of two holding `bytes`

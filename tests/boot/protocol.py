@@ -102,6 +102,8 @@ class Expectations:
     exception_cr2: int | None = None
     # free-text lines that must appear (a cell's console line, say)
     lines: list[str] = field(default_factory=list)
+    # lines that must appear with at least this beginning
+    line_starts: list[str] = field(default_factory=list)
 
 
 def _counts(checks: list[Check]) -> tuple[int, int, int]:
@@ -132,6 +134,9 @@ def judge(report: Report, expect: Expectations) -> list[str]:
     for line in expect.lines:
         if line not in report.lines:
             problems.append(f"expected the line {line!r}, which never came")
+    for start in expect.line_starts:
+        if not any(line.startswith(start) for line in report.lines):
+            problems.append(f"expected a line starting {start!r}, which never came")
     return problems
 
 

@@ -34,6 +34,13 @@ class ParseTest(unittest.TestCase):
         after_end = GOOD + "[hello] hello from the guest\n"
         self.assertEqual(len(judge(parse(after_end), Expectations(lines=["[hello] hello from the guest"]))), 1)
 
+    def test_expected_line_starts(self):
+        text = GOOD.replace("noise before the report", "INFO system.ended.b: code a; 99 lost")
+        self.assertEqual(judge(parse(text), Expectations(line_starts=["INFO system.ended.b: code a;"])), [])
+        problems = judge(parse(text), Expectations(line_starts=["INFO system.ended.b: code b;"]))
+        self.assertEqual(len(problems), 1)
+        self.assertIn("starting", problems[0])
+
     def test_parses_checks_summary_and_end(self):
         r = parse(GOOD)
         self.assertEqual(r.suites, ["boot"])

@@ -18,6 +18,7 @@
 #include "septum/user/syscall.hpp"
 #include "septum/vmm/bus.hpp"
 #include "septum/vmm/console.hpp"
+#include "septum/vmm/console_input.hpp"
 #include "septum/vmm/cpuid.hpp"
 #include "septum/vmm/debug_exit.hpp"
 #include "septum/vmm/exit.hpp"
@@ -158,7 +159,11 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     // adds the table's entry for the exit's reason to the run's mask 0).
     vmm::set_state_needed(page);
     std::uint64_t supply = abi::vcpu_state::stored;
+    vmm::ConsoleInput input(*reinterpret_cast<abi::InputRing*>(info.input));
     for (std::uint64_t resets = 0;;) {
+        if (input.feed(uart) != 0) {  // console input: the root task may go on
+            (void)user::signal(console_notification);
+        }
         const user::Reply r = run(supply, 0);
         if (r.status != Status::ok) {
             report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());

@@ -38,22 +38,24 @@ TEST(CellNeed, SmallCellCountedObjectByObject) {
     // EPT: its root and three tables.
     EXPECT_EQ(n.page_tables, (10 + 4) * page);
     // PML4, CNode (radix 8: 32 KiB), VCPU (8 KiB), TCB (2 KiB),
-    // SchedContext (256 bytes), state, console and CellInfo pages, four
-    // stack pages and the IPC buffer.
-    EXPECT_EQ(n.objects, page + 32 * kib + 8 * kib + 2 * kib + 256 + 8 * page);
-    EXPECT_EQ(n.alignment, (32 * kib - page) + (8 * kib - page) + (page - 2 * kib) + (page - 256));
+    // SchedContext (256 bytes), the wake Notification (32 bytes), state,
+    // console, input and CellInfo pages, four stack pages and the IPC
+    // buffer.
+    EXPECT_EQ(n.objects, page + 32 * kib + 8 * kib + 2 * kib + 256 + 32 + 9 * page);
+    EXPECT_EQ(n.alignment, (32 * kib - page) + (8 * kib - page) + (page - 2 * kib) + (page - 256) + (page - 32));
     EXPECT_EQ(n.bytes, n.guest_ram + n.image + n.program + n.page_tables + n.objects + n.alignment);
     EXPECT_EQ(n.untyped_bits, 19);  // about 270 KiB: 512 KiB
     // No guest RAM in 2 MiB frames: one Untyped.
     EXPECT_EQ(n.large_ram, 0u);
     EXPECT_EQ(n.untyped_count(), 1u);
     EXPECT_EQ(n.all_untyped_bytes(), n.untyped_bytes());
-    // One slot per object (PML4, CNode, VCPU, TCB, SchedContext; 8 program,
-    // 16 guest, 1 image and 8 other frames; the EPT's 4 and the VMM's 10
-    // tables: 52), one per copy (the CSpace root, 16 guest pages, 3 pages):
-    // 72; with the Untyped and the staging frame, 74 of the root task's.
-    EXPECT_EQ(n.cell_slots, 72u);
-    EXPECT_EQ(n.root_slots(), 74u);
+    // One slot per object (PML4, CNode, VCPU, TCB, SchedContext, the wake
+    // Notification; 8 program, 16 guest, 1 image and 9 other frames; the
+    // EPT's 4 and the VMM's 10 tables: 54), one per copy (the CSpace root,
+    // 16 guest pages, 4 pages): 75; with the Untyped and the staging frame,
+    // 77 of the root task's.
+    EXPECT_EQ(n.cell_slots, 75u);
+    EXPECT_EQ(n.root_slots(), 77u);
 }
 
 // Guest RAM up to the last 2 MiB boundary is 2 MiB frames, from Untypeds
@@ -138,10 +140,10 @@ TEST(CellNeed, UntypedIsTheLeastPowerOfTwoHoldingIt) {
     const CellNeed full = cell_need({512, 4096, &vmm, true});
     EXPECT_EQ(full.untyped_bits, 18) << "2 MiB of guest RAM in an Untyped of its own, the rest in 256 KiB";
     EXPECT_EQ(full.all_untyped_bytes(), 2 * mib + 256 * kib);
-    EXPECT_EQ(full.cell_slots, 72u - 2 * 16 - 2 + 2);
+    EXPECT_EQ(full.cell_slots, 75u - 2 * 16 - 2 + 2);
     const CellNeed almost = cell_need({511, 4096, &vmm, true});
     EXPECT_EQ(almost.untyped_bits, 22) << "2 MiB less a page of 4 KiB frames and the rest take 4 MiB";
-    EXPECT_EQ(almost.cell_slots, 72u - 2 * 16 + 2 * 511);
+    EXPECT_EQ(almost.cell_slots, 75u - 2 * 16 + 2 * 511);
 }
 
 TEST(CellNeed, WithoutABudgetNoSchedContext) {

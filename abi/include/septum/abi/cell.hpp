@@ -2,9 +2,11 @@
 // address of its CellInfo page (read-only), and its CSpace (one CNode,
 // addresses are slot indices) holds the capabilities below, and nothing
 // else: its guest's VCPU, the Endpoint on which it reports to the root
-// task and the Notification that tells the root task its console has new
-// bytes. Its guest's memory, its guest's image (read-only) and its console
-// ring are mapped in its address space; it maps nothing of any other cell.
+// task, the Notification that tells the root task its console has new
+// bytes (or room for input) and the Notification bound to its thread that
+// wakes it. Its guest's memory, its guest's image (read-only), its console
+// ring and its input ring are mapped in its address space; it maps nothing
+// of any other cell.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,12 @@ enum class CellSlot : std::uint64_t {
     null = 0,
     report = 1,   // Endpoint to the root task (write, grant-reply): the cell's outcome
     vcpu = 2,     // the guest's VCPU, configured with its GuestMemory and state page
-    console = 3,  // Notification (write): signalled after new console bytes
+    console = 3,  // Notification (write): signalled after new console bytes and after input was taken
+    // Notification (read), bound to the VMM's thread: a signal ends its
+    // run (exit_reason_signal), or its wait when it runs with run_halted.
+    // The root task signals it when the cell's input ring has new bytes.
+    // One per VMM: whatever else must wake the VMM signals this one.
+    wake = 4,
 };
 
 inline constexpr std::uint64_t cell_info_magic = 0x4f464e494c4c4543;  // "CELLINFO"
@@ -31,6 +38,22 @@ struct ConsoleRing {
     char bytes[size];
 };
 static_assert(sizeof(ConsoleRing) == 4096);
+
+// Console input: a ring of bytes the root task writes and the VMM reads,
+// mapped read-write in both. `written` is the root task's count of bytes
+// put in, `read` the VMM's count of bytes taken out; byte n is at
+// bytes[n % size]. The root task never reads `written` back (it keeps its
+// own count) and takes `read` only when it lies between the last `read`
+// it took and its own count: a VMM that writes anything else to the page
+// spoils only its own input. The root task never overwrites a byte the
+// VMM has not taken: input waits for room, it is not dropped.
+struct InputRing {
+    static constexpr std::uint64_t size = 4096 - 16;
+    std::uint64_t written;
+    std::uint64_t read;
+    char bytes[size];
+};
+static_assert(sizeof(InputRing) == 4096);
 
 // How the VMM starts its guest from the image.
 enum class ImageKind : std::uint64_t {
@@ -63,6 +86,7 @@ struct CellInfo {
     // seconds since 1970 at TSC wall_clock_tsc; both 0 when unknown.
     std::uint64_t wall_clock_unix;
     std::uint64_t wall_clock_tsc;
+    std::uint64_t input;  // where the InputRing is mapped (read-write)
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are
