@@ -43,7 +43,7 @@ struct MonitorShare {
 // cell, the rate of a 57,600-baud UART (what a burst has beyond it waits in
 // the cell's ring), which is enough to print and count them all (about 5% of the CPU for eight cells printing at that
 // rate, in Bochs). Cells are promised at most the rest: 90%.
-inline constexpr MonitorShare monitor_share{description::monitor_budget_us, description::monitor_period_us, 4096};
+inline constexpr MonitorShare monitor_share{description::monitor_budget_us, description::monitor_period_us, 64};
 
 struct CellWatch {
     Cell* cell = nullptr;

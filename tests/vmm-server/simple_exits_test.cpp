@@ -149,23 +149,27 @@ TEST_F(ExitTest, SignalDeliversPendingInterrupts) {
     EXPECT_EQ(injected_vector(), 0x30u);
 }
 
-// A run that ends on a signal or the VMM's deadline never entered the
-// guest: what it supplied (a skipped HLT, an interrupt already taken from
-// the controller) is supplied again, not lost.
-TEST_F(ExitTest, OwnEventsKeepWhatTheLastRunSupplied) {
+// A run that ends on a signal or the VMM's deadline: the kernel took what
+// it supplied (nothing is supplied twice), but the event it injected may
+// still wait in the VCPU, so no other event replaces it; an interrupt
+// raised meanwhile waits for a window instead of going in.
+TEST_F(ExitTest, OwnEventsNeitherResupplyNorReplaceAnInjection) {
     guest.raise_interrupt(0x30);
     page.state.rflags |= x86::rflags::if_;
     EXPECT_EQ(run(VmxExit::hlt), Outcome::resume());  // woken at once: the interrupt goes in
     ASSERT_EQ(injected_vector(), 0x30u);
-    const std::uint64_t supplied = vcpu.dirty();
-    ASSERT_NE(supplied & abi::vcpu_state::rsp_rip_rflags, 0u);
     for (const std::uint32_t own : {abi::exit_reason_signal, abi::exit_reason_deadline}) {
+        guest.raise_interrupt(0x40);
         set_exit(own);
         EXPECT_EQ(handle_exit(guest, vcpu, memory), Outcome::resume());
-        EXPECT_EQ(injected_vector(), 0x30u) << own;  // the same event, once
-        EXPECT_EQ(vcpu.dirty() & supplied, supplied) << own;
-        EXPECT_FALSE(guest.interrupt_pending());
+        EXPECT_EQ(vcpu.dirty(), 0u) << own;
+        EXPECT_EQ(injected_vector(), 0x30u) << own;  // still shown as waiting, not replaced
+        EXPECT_TRUE(guest.interrupt_pending());
+        EXPECT_TRUE(vcpu.interrupt_window_wanted()) << own;
     }
+    // The guest's own next exit: the window opens, 0x40 goes in.
+    EXPECT_EQ(run(VmxExit::interrupt_window), Outcome::resume());
+    EXPECT_EQ(injected_vector(), 0x40u);
 }
 
 TEST_F(ExitTest, XsetbvValidatesPerSdm) {

@@ -168,6 +168,8 @@ extern "C" int septum_main(std::uint64_t cell_info) {
             if ((arrived & abi::vcpu_state::msrs) != 0) {
                 vmm::take_hardware_msrs(guest.msrs, page.state.msrs);
             }
+        } else {
+            vcpu.arrived(0);  // the guest may have run on: nothing in the page is current
         }
         update_devices(platform, input, clock.tsc());
         const vmm::Outcome outcome = recorder.handle_exit(guest, vcpu, memory);
@@ -178,9 +180,9 @@ extern "C" int septum_main(std::uint64_t cell_info) {
             supply |= abi::vcpu_state::msrs;
         }
         // A halted guest stays halted through the VMM's own events until an
-        // interrupt goes in.
+        // interrupt goes in (the HLT itself was skipped when it exited).
         const bool own_event = reason == abi::exit_reason_signal || reason == abi::exit_reason_deadline;
-        halted = halted && own_event && !vcpu.event_pending();
+        halted = halted && own_event && (vcpu.dirty() & abi::vcpu_state::injection) == 0;
         switch (outcome.action) {
             case vmm::Action::resume:
                 break;

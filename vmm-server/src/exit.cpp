@@ -143,11 +143,14 @@ void reinject_vectored_event(Vcpu& vcpu) {
 Outcome handle_exit(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     const abi::ExitReason reason{vcpu.exit().reason};
     if (reason.raw == abi::exit_reason_signal || reason.raw == abi::exit_reason_deadline) {
-        // The VMM's own events (a device raised something, a timer is due):
-        // the guest did nothing, what the last run supplied is supplied
-        // again (an interrupt already taken from the controller is not
-        // lost), and what the VMM raised goes in after it.
+        // The VMM's own events (a device raised something, a timer is
+        // due). The guest may have run on since its last exit (the run
+        // carried on after a kept exit), so whether it can take an
+        // interrupt is read afresh (the program marks nothing current).
         vcpu.begin_own_event();
+        if (!vcpu.fetch(abi::vcpu_state::rsp_rip_rflags | abi::vcpu_state::interruptibility)) {
+            return Outcome::stop(StopReason::emulation_failure, reason.raw);
+        }
         return deliver_interrupts(guest, vcpu, Outcome::resume());
     }
     vcpu.begin_exit();

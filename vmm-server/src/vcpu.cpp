@@ -15,6 +15,7 @@ constexpr Gpr gprs_by_encoding[16] = {
 }  // namespace
 
 void Vcpu::begin_own_event() {
+    dirty_ = 0;
     fetch_failed_ = false;
     interrupt_window_ = false;
 }

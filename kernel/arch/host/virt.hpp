@@ -28,7 +28,8 @@ inline void reset(VcpuArch&) {}
 inline Status prepare(VcpuArch&, std::uint64_t) { return Status::invalid_argument; }
 inline Status load(VcpuArch&, const abi::VcpuState&, std::uint64_t, bool) { return Status::invalid_argument; }
 // Unreachable: prepare refuses every run first.
-[[noreturn]] inline void enter(VcpuArch&, const abi::VcpuState*, std::uint64_t) { __builtin_trap(); }
+inline void take_gprs(VcpuArch&, const abi::VcpuState&) {}
+[[noreturn]] inline void enter(VcpuArch&, std::uint64_t) { __builtin_trap(); }
 inline void store(const VcpuArch&, abi::VcpuState&, std::uint64_t) {}
 inline void store_exit(abi::ExitInfo&) {}
 inline bool can_store(const VcpuArch& v) { return v.has_run; }

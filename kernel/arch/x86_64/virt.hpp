@@ -50,17 +50,23 @@ inline Status load(VcpuArch& v, const abi::VcpuState& s, std::uint64_t mask, boo
     return vmx::load(v, s, mask, window);
 }
 
-// Enters the guest with the registers in `supplied` (nullptr: those the
-// last exit saved), until the TSC reaches `deadline` at the latest (the
+// Takes the supplied general registers from the state page: they go in
+// at the next entry.
+inline void take_gprs(VcpuArch& v, const abi::VcpuState& s) {
+    // The state page's VcpuState starts with the registers in GuestGprs
+    // order (vmx/vcpu.cpp checks it).
+    v.gprs = *reinterpret_cast<const vmx::GuestGprs*>(&s);
+}
+
+// Enters the guest with its registers (taken or saved at the last exit),
+// until the TSC reaches `deadline` at the latest (the
 // scheduler's next decision, carried out by the VMX-preemption timer).
 // Never returns: an exit goes to kernel::vcpu_exited (kept or delivered,
 // as the backend sorts it: kernel::VcpuExit), an entry the CPU refused to
 // kernel::vcpu_entry_failed.
-[[noreturn]] inline void enter(VcpuArch& v, const abi::VcpuState* supplied, std::uint64_t deadline) {
+[[noreturn]] inline void enter(VcpuArch& v, std::uint64_t deadline) {
     vmx::set_deadline(deadline);
-    // The state page's VcpuState starts with the registers in GuestGprs
-    // order (vmx/vcpu.cpp checks it), so supplied ones go in from there.
-    vmx::enter(v, supplied != nullptr ? reinterpret_cast<const vmx::GuestGprs*>(supplied) : &v.gprs);
+    vmx::enter(v, &v.gprs);
 }
 
 // The guest state and the exit information of the last exit, by mask.

@@ -127,12 +127,30 @@ Status wait_halted(Tcb& caller, const VcpuRun& run) {
 // holds what was supplied before, which the guest has moved on from.
 Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     Vcpu& v = vcpu_at(object);
-    if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0 && arch::virt::available()) {
-        return return_signal(caller, v, *n);
-    }
-    if (!arch::virt::available()) {
+    if (!arch::virt::available() || v.slots[Vcpu::guest_memory_slot].empty() ||
+        v.slots[Vcpu::state_page_slot].empty()) {
         set_message_info(caller, abi::MessageInfo{});
         return Status::invalid_argument;
+    }
+    // What the VMM supplied goes into the VCPU first, also when the run
+    // then returns a signal, its deadline or waits for a halted guest
+    // without entering: a run never leaves its supply behind, so the VMM
+    // supplies each change once (a re-executed run loads the same again).
+    // A run restarted after a kept exit supplied at its first attempt.
+    abi::VcpuState& state = state_page(v).state;
+    Status s = arch::virt::prepare(v.arch, v.slots[Vcpu::guest_memory_slot].cap.object);
+    if (s == Status::ok && !v.restart) {
+        s = arch::virt::load(v.arch, state, run.parts(), run.window());
+        if (s == Status::ok && (run.parts() & abi::vcpu_state::gprs) != 0) {
+            arch::virt::take_gprs(v.arch, state);
+        }
+    }
+    if (s != Status::ok) {
+        set_message_info(caller, abi::MessageInfo{});
+        return s;
+    }
+    if (Notification* n = caller.bound_notification; n != nullptr && n->word != 0) {
+        return return_signal(caller, v, *n);
     }
     if (run.deadline != 0 && arch::clock::now() >= run.deadline) {
         return return_deadline(caller, v, run);
@@ -140,29 +158,13 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     if (run.halted()) {
         return wait_halted(caller, run);
     }
-    Status s = Status::invalid_argument;
-    if (arch::virt::available() && !v.slots[Vcpu::guest_memory_slot].empty() &&
-        !v.slots[Vcpu::state_page_slot].empty()) {
-        abi::VcpuState& state = state_page(v).state;
-        s = arch::virt::prepare(v.arch, v.slots[Vcpu::guest_memory_slot].cap.object);
-        const bool restarted = v.restart;
-        if (s == Status::ok && !restarted) {
-            s = arch::virt::load(v.arch, state, run.parts(), run.window());
-        }
-        if (s == Status::ok) {
-            v.restart = false;
-            v.want_mask = run.want;
-            v.deadline = run.deadline;
-            running_vcpu = object;
-            // Supplied registers go in straight from the state page; the
-            // guest runs until the scheduler's deadline or the VMM's.
-            const std::uint64_t until = kernel.scheduler.deadline();
-            arch::virt::enter(v.arch, !restarted && (run.parts() & abi::vcpu_state::gprs) != 0 ? &state : nullptr,
-                              run.deadline != 0 && run.deadline < until ? run.deadline : until);
-        }
-    }
-    set_message_info(caller, abi::MessageInfo{});
-    return s;
+    v.restart = false;
+    v.want_mask = run.want;
+    v.deadline = run.deadline;
+    running_vcpu = object;
+    // The guest runs until the scheduler's deadline or the VMM's.
+    const std::uint64_t until = kernel.scheduler.deadline();
+    arch::virt::enter(v.arch, run.deadline != 0 && run.deadline < until ? run.deadline : until);
 }
 
 Status vcpu_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation op, const Arguments& a) {

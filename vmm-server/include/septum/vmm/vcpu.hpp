@@ -49,10 +49,11 @@ public:
     // Starts the handling of a new exit: nothing changed yet, and the event
     // the last run supplied (injection is supply-only) is gone.
     void begin_exit();
-    // Starts the handling of a run that ended before the guest ran (a
-    // signal or the VMM's deadline): the kernel took nothing of what the
-    // run supplied, so all of it (an event to inject too) is supplied
-    // again at the next run, with whatever is added now.
+    // Starts the handling of a run that ended on a signal or the VMM's
+    // deadline. The kernel took what the run supplied, but the guest may
+    // not have run since (an event to inject may still wait in the VCPU):
+    // the injection the run supplied stays shown as pending, so no other
+    // event replaces it before the next exit of the guest's own.
     void begin_own_event();
 
     // General registers by their instruction encoding (0 rax, 1 rcx, 2 rdx,
