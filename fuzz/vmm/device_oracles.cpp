@@ -74,4 +74,48 @@ void check_rtc(const vmm::Rtc& rtc) {
     }
 }
 
+// What the local APIC promises whatever the guest did: no vector below 16
+// is ever requested or in service, PPR is what TPR and ISR make it, the
+// interrupt offered is the highest requested one above the PPR's class,
+// a software-disabled APIC has every LVT masked, the count never exceeds
+// the initial count, and the x2APIC's LDR is its ID's.
+void check_local_apic(const vmm::LocalApic& apic) {
+    using A = vmm::LocalApic;
+    int irrv = -1, isrv = -1;
+    for (unsigned v = 0; v < 256; ++v) {
+        const auto vector = static_cast<std::uint8_t>(v);
+        if (v < 16 && (apic.irr(vector) || apic.isr(vector))) {
+            violated("local APIC: vector %u requested or in service", v);
+        }
+        irrv = apic.irr(vector) ? static_cast<int>(v) : irrv;
+        isrv = apic.isr(vector) ? static_cast<int>(v) : isrv;
+    }
+    const std::uint32_t tpr = apic.reg(A::tpr_reg), ppr = apic.reg(A::ppr_reg);
+    const std::uint32_t in_service = isrv < 0 ? 0 : static_cast<std::uint32_t>(isrv) & 0xf0;
+    if (tpr > 0xff || ppr != ((tpr & 0xf0) >= in_service ? tpr : in_service)) {
+        violated("local APIC: PPR %#x with TPR %#x and vector %d in service", ppr, tpr, isrv);
+    }
+    const int expected =
+        apic.enabled() && irrv >= 0 && (static_cast<std::uint32_t>(irrv) & 0xf0) > (ppr & 0xf0) ? irrv : -1;
+    if (apic.next_interrupt() != expected) {
+        violated("local APIC: offers %d, IRR's highest %d, PPR %#x", apic.next_interrupt(), irrv, ppr);
+    }
+    if (!apic.software_enabled()) {
+        for (const std::uint32_t lvt : {A::lvt_cmci_reg, A::lvt_timer_reg, A::lvt_thermal_reg, A::lvt_perf_reg,
+                                        A::lvt_lint0_reg, A::lvt_lint1_reg, A::lvt_error_reg}) {
+            if ((apic.reg(lvt) & A::lvt_masked) == 0) {
+                violated("local APIC: LVT %#x unmasked while software-disabled", lvt);
+            }
+        }
+    }
+    if (apic.current_count() > apic.reg(A::initial_count_reg)) {
+        violated("local APIC: count %u above the initial %u", apic.current_count(), apic.reg(A::initial_count_reg));
+    }
+    const std::uint32_t id = apic.reg(A::id_reg);
+    if (apic.x2apic_mode() && (!apic.enabled() || apic.reg(A::ldr_reg) != ((id >> 4) << 16 | 1u << (id & 0xf)))) {
+        violated("local APIC: x2APIC mode with base %#llx, LDR %#x", static_cast<unsigned long long>(apic.base()),
+                 apic.reg(A::ldr_reg));
+    }
+}
+
 }  // namespace septum::fuzz

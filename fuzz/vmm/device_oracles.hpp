@@ -4,6 +4,7 @@
 #pragma once
 
 #include <septum/vmm/ioapic.hpp>
+#include <septum/vmm/local_apic.hpp>
 #include <septum/vmm/rtc.hpp>
 #include <septum/vmm/uart16550.hpp>
 
@@ -15,5 +16,7 @@ void check_uart(const vmm::Uart16550& uart, const char* name);
 void check_ioapic(const vmm::IoApic& ioapic);
 // Status registers and interrupt line of the RTC.
 void check_rtc(const vmm::Rtc& rtc);
+// Vectors, priorities, LVT masks and the timer's count of a local APIC.
+void check_local_apic(const vmm::LocalApic& apic);
 
 }  // namespace septum::fuzz

@@ -84,7 +84,7 @@ Outcome write_cr8(Guest& guest, Vcpu& vcpu, std::uint64_t value) {
         vcpu.inject_gp();
         return Outcome::resume();
     }
-    guest.tpr = static_cast<std::uint8_t>(value);
+    guest.set_cr8(static_cast<std::uint8_t>(value));
     vcpu.skip_instruction();
     return Outcome::resume();
 }
@@ -103,7 +103,7 @@ Outcome mov_from_cr(Guest& guest, Vcpu& vcpu, const CrQualification& q) {
             value = s.cr4;
             break;
         case 8:
-            value = guest.tpr;
+            value = guest.cr8();
             break;
         default:
             vcpu.inject_ud();

@@ -3,6 +3,7 @@
 // exit interruption information).
 #include <septum/abi/vmx_exit.hpp>
 #include <septum/vmm/handlers.hpp>
+#include <septum/vmm/local_apic.hpp>
 #include <septum/vmm/x86.hpp>
 
 namespace septum::vmm {
@@ -44,6 +45,9 @@ Outcome handle_triple_fault(Guest& guest, Vcpu& vcpu) {
 Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
     if (outcome.action != Action::resume && outcome.action != Action::wait_for_interrupt) {
         return outcome;
+    }
+    if (guest.apic != nullptr) {
+        guest.apic->advance(guest.clock.tsc());  // a timer due by now raises its vector
     }
     const int next = guest.next_interrupt();
     if (next < 0) {

@@ -1,4 +1,5 @@
 #include <septum/vmm/cpuid.hpp>
+#include <septum/vmm/local_apic.hpp>
 #include <septum/vmm/msr.hpp>
 #include <septum/vmm/vcpu.hpp>
 #include <septum/vmm/x86.hpp>
@@ -95,7 +96,7 @@ constexpr Rule rule(Msr msr) {
         case Msr::vmx_cr4_fixed0:
         case Msr::vmx_cr4_fixed1:
         case Msr::vmx_procbased_ctls2:
-        case Msr::tsc_deadline:  // no virtual local APIC yet: the guest's CPUID does not offer it
+        case Msr::tsc_deadline:  // without a local APIC the guest's CPUID does not offer it (see apic_msr)
             return Rule{Place::host_only, Check::read_only};
         case Msr::tsc:  // the host's: read-only here
             return Rule{Place::clock, Check::read_only};
@@ -156,9 +157,40 @@ bool allowed(const Rule& r, std::uint64_t value) {
     return false;
 }
 
+bool apic_msr(const MsrContext& ctx, std::uint32_t index) {
+    return ctx.apic != nullptr && (index == static_cast<std::uint32_t>(Msr::apic_base) ||
+                                   index == static_cast<std::uint32_t>(Msr::tsc_deadline) ||
+                                   (index >= LocalApic::first_x2apic_msr && index <= LocalApic::last_x2apic_msr));
+}
+
+// The local APIC's MSRs, when the guest has one (apic_msr).
+Result<std::uint64_t> read_apic_msr(const LocalApic& apic, std::uint32_t index) {
+    if (index == static_cast<std::uint32_t>(Msr::apic_base)) {
+        return apic.base();
+    }
+    if (index == static_cast<std::uint32_t>(Msr::tsc_deadline)) {
+        return apic.tsc_deadline();
+    }
+    return apic.read_x2apic(index);
+}
+
+Status write_apic_msr(LocalApic& apic, std::uint32_t index, std::uint64_t value) {
+    if (index == static_cast<std::uint32_t>(Msr::apic_base)) {
+        return apic.write_base(value);
+    }
+    if (index == static_cast<std::uint32_t>(Msr::tsc_deadline)) {
+        apic.write_tsc_deadline(value);  // any value: a deadline in TSC ticks
+        return Status::ok;
+    }
+    return apic.write_x2apic(index, value);
+}
+
 }  // namespace
 
 Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uint32_t index) {
+    if (apic_msr(ctx, index)) {
+        return read_apic_msr(*ctx.apic, index);
+    }
     const Rule r = rule(static_cast<Msr>(index));
     const abi::VcpuState& s = vcpu.state();
     switch (r.place) {
@@ -181,6 +213,9 @@ Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uin
 }
 
 Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::uint64_t value) {
+    if (apic_msr(ctx, index)) {
+        return write_apic_msr(*ctx.apic, index, value);
+    }
     const Rule r = rule(static_cast<Msr>(index));
     if (!allowed(r, value)) {
         return Status::invalid_argument;

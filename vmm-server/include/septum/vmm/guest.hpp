@@ -15,6 +15,8 @@
 
 namespace septum::vmm {
 
+class LocalApic;
+
 struct Policy {
     // A guest-physical access to neither RAM nor a device, or an MMIO
     // instruction the emulator cannot complete: stop the guest (the default:
@@ -41,6 +43,9 @@ public:
     [[nodiscard]] int next_interrupt() const;
     void acknowledge(std::uint8_t vector);
     [[nodiscard]] bool interrupt_pending() const { return next_interrupt() >= 0; }
+    // CR8: the TPR's priority class.
+    [[nodiscard]] std::uint8_t cr8() const;
+    void set_cr8(std::uint8_t value);
 
     // A reset of the machine but its memory: the VMM's CPU state and every
     // device on the buses return to power-on. The registers come from
@@ -48,7 +53,7 @@ public:
     // image.
     void reset();
 
-    MsrContext msr_context() { return {msrs, clock, cpuid}; }
+    MsrContext msr_context() { return {msrs, clock, cpuid, apic}; }
 
     const CpuidPolicy& cpuid;
     Bus& ports;
@@ -58,8 +63,12 @@ public:
     Policy policy;
     abi::VcpuState initial;  // what a reset restores
 
+    // The guest's local APIC, or none (the small test guests): then the
+    // pending vectors and the TPR below stand in for it. With one, the
+    // interrupt calls above, CR8 and the APIC's MSRs go to it.
+    LocalApic* apic = nullptr;
     MsrState msrs;
-    std::uint8_t tpr = 0;  // CR8 (SDM Vol. 3A 10.8.6.1): priority class 0-15
+    std::uint8_t tpr = 0;  // CR8 without a local APIC (SDM Vol. 3A 10.8.6.1): priority class 0-15
     // Debug registers as MOV DR last wrote them; power-on values (SDM Vol.
     // 3B 17.2). Not yet loaded into the hardware: see docs/vmm-server.md.
     struct DebugRegisters {

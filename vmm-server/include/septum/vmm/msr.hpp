@@ -14,6 +14,7 @@ namespace septum::vmm {
 
 class Vcpu;
 class CpuidPolicy;
+class LocalApic;
 
 // The guest's MSRs the VMM keeps. Every RDMSR and WRMSR exits, so these
 // are the guest's values; those the CPU uses without an exit go to the
@@ -50,6 +51,10 @@ struct MsrContext {
     MsrState& msrs;
     const Clock& clock;
     const CpuidPolicy& cpuid;
+    // The guest's local APIC: IA32_APIC_BASE, IA32_TSC_DEADLINE and the
+    // x2APIC MSRs 0x800-0x8FF are its. Without one, APIC_BASE reads as a
+    // disabled APIC and the others are #GP.
+    LocalApic* apic = nullptr;
 };
 
 // The value of MSR `index`, or invalid_argument (the caller injects #GP).
