@@ -17,14 +17,24 @@ machine that runs the test, for a guest's clock read from its RTC.
 
 Nothing is sent before the step that says so; a step that waits forever
 leaves the script unfinished, which fails the run.
+
+Without a script (a person at a terminal: `run-boot-test --interactive`)
+the Typist sends what is typed on its standard input, with the terminal in
+cbreak mode so that each key goes at once and Ctrl-A reaches the machine
+(Ctrl-C still stops the runner).
 """
 
 from __future__ import annotations
 
 import codecs
+import os
+import select
 import socket
 import threading
 import time
+import contextlib
+import termios
+import tty
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +74,27 @@ def read_script(path: Path) -> list[Step]:
     return parse_script(path.read_text())
 
 
+@contextlib.contextmanager
+def keyboard(active: bool):
+    """The terminal in cbreak mode while `active` (keys go at once, unechoed)."""
+    if not active:
+        yield
+        return
+    saved = termios.tcgetattr(0)
+    try:
+        tty.setcbreak(0)
+        yield
+    finally:
+        termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
 class Typist:
     """Listens for the emulator's COM1, mirrors its output to `console`,
     and runs the script against it."""
 
-    def __init__(self, steps: list[Step], console: Path):
-        self.steps = steps
+    def __init__(self, steps: list[Step] | None, console: Path):
+        self.steps = steps or []
+        self.keyboard = steps is None  # type what comes on stdin
         self.console = console
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
@@ -111,7 +136,25 @@ class Typist:
         reader = threading.Thread(target=self._mirror, daemon=True)
         reader.start()
         self.threads.append(reader)
-        self._type()
+        if self.keyboard:
+            self._relay_keyboard()
+        else:
+            self._type()
+
+    def _relay_keyboard(self) -> None:
+        assert self.connection is not None
+        stdin = 0
+        while not self.stopping.is_set():
+            ready, _, _ = select.select([stdin], [], [], POLL_S)
+            if not ready:
+                continue
+            data = os.read(stdin, 1024)
+            if not data:
+                return
+            try:
+                self.connection.sendall(data)
+            except OSError:
+                return
 
     def _mirror(self) -> None:
         assert self.connection is not None

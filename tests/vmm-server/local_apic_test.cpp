@@ -202,6 +202,30 @@ TEST_F(LocalApicTest, LevelTriggeredEoiReachesTheIoApic) {
     EXPECT_FALSE(apic.tmr(0x41));
 }
 
+// What the VMCS needs under virtual-interrupt delivery, and the EOI the
+// CPU virtualized: it retired the vector from the page; the model only
+// broadcasts it.
+TEST_F(LocalApicTest, VirtualInterruptDelivery) {
+    apic.connect(eoi);
+    enable();
+    EXPECT_EQ(apic.interrupt_status().rvi, 0);
+    EXPECT_EQ(apic.interrupt_status().svi, 0);
+    apic.deliver({0x61, DeliveryMode::fixed, false, true, 0});
+    apic.deliver({0x45, DeliveryMode::fixed, false, false, 0});
+    EXPECT_EQ(apic.eoi_exit_bitmap(1), std::uint64_t{1} << (0x61 - 64));
+    EXPECT_EQ(apic.eoi_exit_bitmap(0) | apic.eoi_exit_bitmap(2) | apic.eoi_exit_bitmap(3), 0u);
+    EXPECT_EQ(apic.eoi_exit_bitmap(4), 0u);
+    EXPECT_EQ(apic.interrupt_status().rvi, 0x61);
+    apic.acknowledge(0x61);
+    EXPECT_EQ(apic.interrupt_status().rvi, 0x45);
+    EXPECT_EQ(apic.interrupt_status().svi, 0x61);
+    page.words[(A::isr_reg + 0x30) / 4] = 0;  // the CPU's EOI virtualization
+    apic.virtualized_eoi(0x61);
+    EXPECT_EQ(eoi.vectors, std::vector<std::uint8_t>{0x61});
+    EXPECT_EQ(apic.reg(A::ppr_reg), 0u);
+    EXPECT_EQ(apic.interrupt_status().svi, 0);
+}
+
 TEST_F(LocalApicTest, DestinationsAndDeliveryModes) {
     enable();
     apic.deliver({0x30, DeliveryMode::fixed, false, false, 1});  // another CPU's ID

@@ -182,9 +182,31 @@ void LocalApic::end_of_interrupt() {
     const auto v = static_cast<std::uint8_t>(vector);
     set_bit(isr_reg, v, false);
     update_ppr();
-    if (tmr(v) && (reg(svr_reg) & svr_suppress_eoi_broadcast) == 0 && eoi_listener_ != nullptr) {
-        eoi_listener_->end_of_interrupt(v);
+    broadcast_eoi(v);
+}
+
+void LocalApic::broadcast_eoi(std::uint8_t vector) {
+    if (tmr(vector) && (reg(svr_reg) & svr_suppress_eoi_broadcast) == 0 && eoi_listener_ != nullptr) {
+        eoi_listener_->end_of_interrupt(vector);
     }
+}
+
+void LocalApic::virtualized_eoi(std::uint8_t vector) {
+    update_ppr();  // the CPU's own PPR virtualization did the same (29.1.3)
+    broadcast_eoi(vector);
+}
+
+LocalApic::InterruptStatus LocalApic::interrupt_status() const {
+    const int irrv = highest(irr_reg);
+    const int isrv = highest(isr_reg);
+    return {static_cast<std::uint8_t>(irrv < 0 ? 0 : irrv), static_cast<std::uint8_t>(isrv < 0 ? 0 : isrv)};
+}
+
+std::uint64_t LocalApic::eoi_exit_bitmap(unsigned word) const {
+    if (word >= 4) {
+        return 0;
+    }
+    return std::uint64_t{reg(tmr_reg + (2 * word + 1) * 16)} << 32 | reg(tmr_reg + 2 * word * 16);
 }
 
 // Does a destination name this APIC (SDM 10.6.2)? Physical: its ID or

@@ -90,6 +90,21 @@ public:
         return was;
     }
 
+    // Under the CPU's virtual-interrupt delivery (SDM Vol. 3C 29.1.2,
+    // 29.2): the guest interrupt status for the VMCS (RVI, the highest
+    // vector requested; SVI, the highest in service; 0 for none), the
+    // EOI-exit bitmap (the vectors whose EOI must exit: the
+    // level-triggered ones, TMR; word w holds vectors 64w to 64w + 63), and
+    // an EOI-induced exit for `vector`, which the CPU already retired from
+    // the page's ISR: what is left is the broadcast.
+    struct InterruptStatus {
+        std::uint8_t rvi;
+        std::uint8_t svi;
+    };
+    [[nodiscard]] InterruptStatus interrupt_status() const;
+    [[nodiscard]] std::uint64_t eoi_exit_bitmap(unsigned word) const;
+    void virtualized_eoi(std::uint8_t vector);
+
     // The timer: the host TSC at which its next interrupt is due
     // (no_deadline when it is stopped, masked or disabled), and the clock
     // reaching `now_tsc`: a due timer sets its vector in IRR once, however
@@ -150,6 +165,7 @@ private:
     void write_svr(std::uint32_t value);
     void write_esr();
     void end_of_interrupt();
+    void broadcast_eoi(std::uint8_t vector);
     void send_ipi(std::uint32_t low, std::uint32_t destination);
     [[nodiscard]] bool addressed(std::uint32_t destination, bool logical) const;
     // A fixed interrupt reaches IRR (vectors 0-15 are refused with an error).
