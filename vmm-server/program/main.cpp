@@ -159,8 +159,8 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         if (r.status != Status::ok) {
             report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());
         }
-        // A signal or deadline ends the run before the guest does anything:
-        // what was current stays current.
+        // A signal or deadline brings no state back, and the guest may have
+        // run on since its last exit: handlers read what they need afresh.
         const std::uint32_t reason = page.exit.reason;
         if (reason != abi::exit_reason_signal && reason != abi::exit_reason_deadline) {
             const std::uint64_t arrived = vmm::state_needed(abi::ExitReason{reason}.basic());

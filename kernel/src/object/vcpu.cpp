@@ -125,6 +125,8 @@ Status wait_halted(Tcb& caller, const VcpuRun& run) {
 // executes the same system call again. A restarted run carries on from the
 // hardware's state and the registers the exit saved: the state page still
 // holds what was supplied before, which the guest has moved on from.
+// Otherwise the supply is taken before anything else, whatever the run
+// then does.
 Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     Vcpu& v = vcpu_at(object);
     if (!arch::virt::available() || v.slots[Vcpu::guest_memory_slot].empty() ||

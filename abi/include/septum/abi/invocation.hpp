@@ -61,8 +61,8 @@
       "Enter the guest with the state parts in supply_mask taken from the state page; return at the next exit "      \
       "the kernel does not keep, with the exit information and the parts in want_mask in the state page. "           \
       "A signal on the caller's bound Notification ends the run (reason exit_reason_signal), and so does the TSC "   \
-      "reaching deadline (reason exit_reason_deadline; 0: none). With run_halted in supply_mask the guest is not "   \
-      "entered: the caller waits for either. Needs VT-x.")                                                           \
+      "reaching deadline (reason exit_reason_deadline; 0: none); the supply is taken either way. With run_halted "   \
+      "in supply_mask the guest is not entered: the caller waits for either. Needs VT-x.")                           \
     X(vcpu_read_state, 27, "VCPU", "want_mask", "-",                                                                 \
       "Store the parts of the guest state in want_mask into the state page, as an exit would: for a handler "        \
       "that finds it needs more than its exit brought back. Needs a VCPU that has run.")
