@@ -100,7 +100,7 @@ struct CellInfo {
     std::uint64_t initrd_size;
     char command_line[command_line_size];
     std::uint64_t tsc_khz;  // the TSC's rate (BootInfo::tsc_khz): the guest's CPUID leaves 0x15/0x16 show it
-    std::uint64_t input;  // where the InputRing is mapped (read-write)
+    std::uint64_t input;    // where the InputRing is mapped (read-write)
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are
