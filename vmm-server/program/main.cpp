@@ -72,8 +72,9 @@ std::uint64_t next_device_event(const Platform& p) {
     }
     const std::uint64_t rtc = p.pc->rtc.next_event();
     const std::uint64_t timer = p.apic->timer_deadline();
+    static_assert(vmm::Rtc::no_event == vmm::LocalApic::no_deadline, "both say none with the largest TSC");
     const std::uint64_t next = rtc < timer ? rtc : timer;
-    return next == vmm::Rtc::no_event || next == vmm::LocalApic::no_deadline ? 0 : next;
+    return next == vmm::Rtc::no_event ? 0 : next;
 }
 
 // The devices' time moves on to now, and console input the guest's UART
