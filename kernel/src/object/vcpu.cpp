@@ -139,9 +139,9 @@ Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     // without entering: a run never leaves its supply behind, so the VMM
     // supplies each change once (a re-executed run loads the same again).
     // A run restarted after a kept exit supplied at its first attempt.
-    abi::VcpuState& state = state_page(v).state;
     Status s = arch::virt::prepare(v.arch, v.slots[Vcpu::guest_memory_slot].cap.object);
     if (s == Status::ok && !v.restart) {
+        const abi::VcpuState& state = state_page(v).state;
         s = arch::virt::load(v.arch, state, run.parts(), run.window());
         if (s == Status::ok && (run.parts() & abi::vcpu_state::gprs) != 0) {
             arch::virt::take_gprs(v.arch, state);
