@@ -144,7 +144,7 @@ abi::CellInfo cell_info(const CellSpec& spec, const abi::BootInfo& bi) {
     info.image_size = spec.image->size;
     info.image_kind = spec.image_kind;
     info.max_resets = spec.max_resets;
-    info.flags = spec.record_exits ? abi::cell_flags::record_exits : 0;
+    info.flags = (spec.record_exits ? abi::cell_flags::record_exits : 0) | (spec.bench ? abi::cell_flags::bench : 0);
     info.wall_clock_unix = bi.unix_seconds_at_boot;
     info.wall_clock_tsc = bi.unix_seconds_tsc;
     std::strncpy(info.command_line, spec.command_line, sizeof(info.command_line) - 1);

@@ -36,6 +36,7 @@ struct CellSpec {
     std::uint64_t budget_us = 0, period_us = 0;  // period 0: no SchedContext, the thread's priority alone
     std::uint64_t max_resets = 0;
     bool record_exits = false;  // abi::cell_flags::record_exits
+    bool bench = false;         // abi::cell_flags::bench
     // The cell's Untypeds, of the sizes its need says, when the caller cut
     // them (the product cuts every cell's before it builds any:
     // cells/prepare.cpp): its own, and its guest RAM's largest first

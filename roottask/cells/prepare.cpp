@@ -30,6 +30,8 @@ CellSpec spec_of(const abi::CellDescription& d, const abi::BootInfo& bi) {
     s.max_resets = d.max_resets;
     const boot::OptionValue record = boot::find_option(bi.cmdline, "septum.record-exits");
     s.record_exits = record.equals("all") || record.equals(d.name);
+    const boot::OptionValue bench = boot::find_option(bi.cmdline, "septum.bench");
+    s.bench = bench.equals("all") || bench.equals(d.name);
     return s;
 }
 

@@ -10,12 +10,17 @@
 // guest up to the number of resets the cell allows; when the guest stops,
 // the VMM reports the outcome to the root task.
 //
+// Every return of the run call is counted by its reason (one increment);
+// in bench mode the counts reach the console on request and at the end
+// (bench.hpp).
+//
 // A halted guest costs no CPU: the VMM asks the kernel to wait (run_halted)
 // until the guest's next timer event or a signal, whichever comes first.
 //
 // It holds only what CellInfo and its CSpace give it (abi/cell.hpp).
 #include <cstdint>
 
+#include "bench.hpp"
 #include "boot.hpp"
 #include "host.hpp"
 #include "septum/abi/cell.hpp"
@@ -27,6 +32,7 @@
 #include "septum/vmm/console_input.hpp"
 #include "septum/vmm/debug_exit.hpp"
 #include "septum/vmm/exit.hpp"
+#include "septum/vmm/exit_counts.hpp"
 #include "septum/vmm/guest.hpp"
 #include "septum/vmm/guest_memory.hpp"
 #include "septum/vmm/local_apic.hpp"
@@ -46,7 +52,14 @@ user::Reply run(std::uint64_t supply, std::uint64_t want, std::uint64_t deadline
     return user::call(vcpu_cap, m);
 }
 
+// Bench mode's port (bench.hpp), which also writes the counts at the end;
+// nullptr off bench mode.
+const BenchPort* bench_port = nullptr;
+
 [[noreturn]] void report(abi::CellReport label, std::uint64_t code, std::uint64_t console_bytes) {
+    if (bench_port != nullptr) {
+        bench_port->stopped();
+    }
     const user::Message m{abi::MessageInfo{static_cast<std::uint64_t>(label), 2, 0}, {code, console_bytes, 0, 0}};
     (void)user::call(report_endpoint, m);
     for (;;) {
@@ -131,6 +144,12 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         (void)platform.ports.claim(vmm::Uart16550::com1, vmm::Uart16550::register_count, uart);
     }
     (void)platform.ports.claim(vmm::DebugExit::default_port, vmm::DebugExit::width, platform.debug_exit);
+    static vmm::ExitCounts counts;
+    if ((info.flags & abi::cell_flags::bench) != 0) {
+        static BenchPort port(counts, console);
+        (void)platform.ports.claim(BenchPort::port, BenchPort::width, port);
+        bench_port = &port;
+    }
     const Result<abi::VcpuState> entry = load_guest(info, memory, Ram::as_handed_over, console, platform.pc, cpuid);
     if (!entry.ok()) {
         report(abi::CellReport::failed, static_cast<std::uint64_t>(entry.status()), console.used());
@@ -163,6 +182,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         // A signal or deadline brings no state back, and the guest may have
         // run on since its last exit: handlers read what they need afresh.
         const std::uint32_t reason = page.exit.reason;
+        counts.count(reason);
         if (reason != abi::exit_reason_signal && reason != abi::exit_reason_deadline) {
             const std::uint64_t arrived = vmm::state_needed(abi::ExitReason{reason}.basic());
             vcpu.arrived(arrived);

@@ -75,6 +75,12 @@ namespace cell_flags {
 // for fuzz seeds: set for the cells the root task's command-line word
 // septum.record-exits=NAME names (or all of them, with "all").
 inline constexpr std::uint64_t record_exits = 1u << 0;
+// Bench mode, for the cells the root task's command-line word
+// septum.bench=NAME names (or all, with "all"): the VMM writes its exit
+// counts by reason when the guest writes to its bench port and when the
+// guest stops (vmm-server/program/bench.hpp; bench/linux_bench.py reads
+// them).
+inline constexpr std::uint64_t bench = 1u << 1;
 }  // namespace cell_flags
 
 struct CellInfo {
