@@ -19,20 +19,37 @@ inline constexpr auto report_endpoint = static_cast<user::CPtr>(abi::CellSlot::r
 inline constexpr auto vcpu_cap = static_cast<user::CPtr>(abi::CellSlot::vcpu);
 inline constexpr auto console_notification = static_cast<user::CPtr>(abi::CellSlot::console);
 
+inline std::uint64_t rdtsc() {
+    std::uint32_t lo = 0, hi = 0;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    // cppcheck-suppress badBitmaskCheck ; cppcheck does not see the asm outputs
+    return (std::uint64_t{hi} << 32) | lo;
+}
+
 // The console path: bytes into the ring shared with the root task, which
-// is told of each write (the UART sends a byte per exit anyway).
+// is told of each write (the UART sends a byte per exit anyway). In bench
+// mode (bench.hpp) each line begins with "@TSC ", the TSC at which its
+// first byte was written, in decimal.
 class RingConsole final : public vmm::Console {
 public:
     explicit RingConsole(abi::ConsoleRing& ring) : ring_(ring) {}
     void put(const char* bytes, std::size_t length) override {
         for (std::size_t i = 0; i < length; ++i) {
-            ring_.bytes[ring_.written % abi::ConsoleRing::size] = bytes[i];
-            // The count moves after the byte is in place: the reader never
-            // sees a byte it counts before it is written.
-            asm volatile("" ::: "memory");
-            ++ring_.written;
+            if (stamp_ && line_start_) {
+                stamp(rdtsc());
+            }
+            append(bytes[i]);
+            line_start_ = bytes[i] == '\n';
         }
         (void)user::signal(console_notification);
+    }
+    void stamp_lines() { stamp_ = true; }
+    // Ends the guest's line, if it is in the middle of one, so that what
+    // follows is a line of its own.
+    void begin_line() {
+        if (!line_start_) {
+            put("\n", 1);
+        }
     }
     void line(const char* text) {
         std::size_t n = 0;
@@ -44,7 +61,30 @@ public:
     [[nodiscard]] std::uint64_t used() const { return ring_.written; }
 
 private:
+    void append(char c) {
+        ring_.bytes[ring_.written % abi::ConsoleRing::size] = c;
+        // The count moves after the byte is in place: the reader never
+        // sees a byte it counts before it is written.
+        asm volatile("" ::: "memory");
+        ++ring_.written;
+    }
+    void stamp(std::uint64_t tsc) {
+        char digits[20];
+        unsigned n = 0;
+        do {
+            digits[n++] = static_cast<char>('0' + tsc % 10);
+            tsc /= 10;
+        } while (tsc != 0);
+        append('@');
+        while (n > 0) {
+            append(digits[--n]);
+        }
+        append(' ');
+    }
+
     abi::ConsoleRing& ring_;
+    bool stamp_ = false;
+    bool line_start_ = true;
 };
 
 // More of an exit's state, from the kernel (vcpu_read_state).
@@ -56,13 +96,6 @@ public:
         return user::call(vcpu_cap, m).status == Status::ok;
     }
 };
-
-inline std::uint64_t rdtsc() {
-    std::uint32_t lo = 0, hi = 0;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    // cppcheck-suppress badBitmaskCheck ; cppcheck does not see the asm outputs
-    return (std::uint64_t{hi} << 32) | lo;
-}
 
 class HostTsc final : public vmm::Clock {
 public:

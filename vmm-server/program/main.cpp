@@ -55,6 +55,13 @@ user::Reply run(std::uint64_t supply, std::uint64_t want, std::uint64_t deadline
 // Bench mode's port (bench.hpp), which also writes the counts at the end;
 // nullptr off bench mode.
 const BenchPort* bench_port = nullptr;
+// In bench mode a running guest's run lasts at most a slice, and a gap
+// between two returns longer than the threshold is a pause off the CPU
+// (PauseWatch): ten slices, a fifth of the pause of the bench's tenant
+// when its budget runs out (1 s). A slice adds a deadline return to at
+// most every 20 ms of the guest's work (about 1,500 instructions in
+// 1,000,000).
+constexpr std::uint64_t bench_slice_ms = 20, pause_threshold_ms = 200;
 
 [[noreturn]] void report(abi::CellReport label, std::uint64_t code, std::uint64_t console_bytes) {
     if (bench_port != nullptr) {
@@ -145,10 +152,14 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     }
     (void)platform.ports.claim(vmm::DebugExit::default_port, vmm::DebugExit::width, platform.debug_exit);
     static vmm::ExitCounts counts;
+    PauseWatch* pauses = nullptr;
     if ((info.flags & abi::cell_flags::bench) != 0) {
         static BenchPort port(counts, console);
         (void)platform.ports.claim(BenchPort::port, BenchPort::width, port);
         bench_port = &port;
+        console.stamp_lines();
+        static PauseWatch watch(console, info.tsc_khz * bench_slice_ms, info.tsc_khz * pause_threshold_ms);
+        pauses = &watch;
     }
     const Result<abi::VcpuState> entry = load_guest(info, memory, Ram::as_handed_over, console, platform.pc, cpuid);
     if (!entry.ok()) {
@@ -173,9 +184,17 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     std::uint64_t supply = abi::vcpu_state::stored;
     bool halted = false;
     static vmm::ConsoleInput input(*reinterpret_cast<abi::InputRing*>(info.input));
+    if (pauses != nullptr) {
+        pauses->entering(rdtsc());
+    }
     for (std::uint64_t resets = 0;;) {
-        const std::uint64_t deadline = next_device_event(platform);
+        const std::uint64_t devices = next_device_event(platform);
+        const std::uint64_t deadline = pauses != nullptr ? pauses->deadline(devices, halted) : devices;
+        const bool waited = halted;
         const user::Reply r = run(supply | (halted ? abi::run_halted : 0), 0, deadline);
+        if (pauses != nullptr) {
+            pauses->returned(rdtsc(), waited);
+        }
         if (r.status != Status::ok) {
             report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());
         }
