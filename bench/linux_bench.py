@@ -247,8 +247,8 @@ def main(argv: list[str]) -> int:
             failed = True
         try:
             tenant_loops = loop_ticks(console, stamped_by_vmm=True)
-            _, loops_end = find(lines, r"bench-loops-42")
-            _, idle_end = find(lines, r"bench-idle-42")
+            loops_end, _ = find(lines, r"bench-loops-42")
+            idle_end, _ = find(lines, r"bench-idle-42")
             if any(idle_end < at <= loops_end for _, at in pauses(lines)):
                 raise BenchError("the cell went off the CPU during the loops: its clock ran on")
             loop_exits(lines)
