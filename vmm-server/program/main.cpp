@@ -80,7 +80,7 @@ constexpr std::uint64_t bench_slice_ms = 20, pause_threshold_ms = 200;
 // The CPU's APIC virtualization for a Linux guest's local APIC, as far as
 // the CPU offers it (vmm::xapic_features): the features turned on (0: the
 // emulated path). The kernel's offer comes back from every call.
-std::uint32_t configure_apic_virtualization(const abi::CellInfo& info, RingConsole& console) {
+std::uint32_t configure_apic_virtualization(RingConsole& console) {
     const auto configure = [](std::uint64_t features) {
         const user::Message m{abi::MessageInfo{static_cast<std::uint64_t>(abi::Invocation::vcpu_configure_apic), 3, 0},
                               {static_cast<std::uint64_t>(abi::CellSlot::virtual_apic),
@@ -88,9 +88,8 @@ std::uint32_t configure_apic_virtualization(const abi::CellInfo& info, RingConso
         return user::call(vcpu_cap, m);
     };
     const user::Reply offer = configure(0);
-    const std::uint32_t features = info.apic_page != 0 && offer.status == Status::ok
-                                       ? vmm::xapic_features(static_cast<std::uint32_t>(offer.message.mr[0]))
-                                       : 0;
+    const std::uint32_t features =
+        offer.status == Status::ok ? vmm::xapic_features(static_cast<std::uint32_t>(offer.message.mr[0])) : 0;
     if (features == 0) {
         console.line("vmm: local APIC emulated (no APIC virtualization)\n");
         return 0;
@@ -166,13 +165,13 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     if (linux_guest) {
         // The registers live in the virtual-APIC page the root task mapped
         // (the CPU reads and writes it when the kernel turns APIC
-        // virtualization on), or in the VMM's own memory.
-        apic_virt = configure_apic_virtualization(info, console);
-        static vmm::ApicPage own_page;
-        vmm::ApicPage& apic_page = apic_virt != 0 && (apic_virt & abi::apic_virt::tpr_shadow) != 0
-                                       ? *reinterpret_cast<vmm::ApicPage*>(info.apic_page)
-                                       : own_page;
-        static vmm::LocalApic apic(clock, cpuid, apic_page);
+        // virtualization on; the model alone otherwise).
+        if (info.apic_page == 0) {
+            console.line("vmm: no page for the local APIC's registers\n");
+            report(abi::CellReport::failed, static_cast<std::uint64_t>(Status::invalid_argument), console.used());
+        }
+        apic_virt = configure_apic_virtualization(console);
+        static vmm::LocalApic apic(clock, cpuid, *reinterpret_cast<vmm::ApicPage*>(info.apic_page));
         static vmm::PcDevices pc(
             console, clock, apic,
             vmm::WallClock{options.tsc_khz, calendar::unix_seconds_at(info.wall_clock_unix, info.wall_clock_tsc,
