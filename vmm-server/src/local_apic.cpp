@@ -71,7 +71,7 @@ void LocalApic::reset() {
 
 void LocalApic::commit() {
     for (std::uint32_t slot = 0; slot < registers_end / 16; ++slot) {
-        applied_[slot] = page_.words[slot * 4];
+        applied_[slot] = reg(slot * 16);
     }
 }
 
