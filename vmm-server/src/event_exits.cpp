@@ -36,37 +36,11 @@ Outcome handle_exception(Guest& guest, Vcpu& vcpu) {
 
 Outcome handle_triple_fault(Guest& guest, Vcpu& vcpu) {
     guest.reset();
-    // The whole state but the APIC virtualization's, which interrupt
-    // delivery supplies (with it on) from the APIC's power-on registers.
-    abi::VcpuState& s = vcpu.edit(abi::vcpu_state::stored | abi::vcpu_state::injection);
+    abi::VcpuState& s = vcpu.edit(abi::vcpu_state::all);
     s = guest.initial;
     s.inject_info = 0;
     return Outcome::reset();
 }
-
-namespace {
-
-// Under virtual-interrupt delivery the CPU takes interrupts from the
-// page's IRR itself, by the guest interrupt status (SDM Vol. 3C 29.2):
-// the VMM only says which vectors are requested and in service, and which
-// EOIs must exit (the level-triggered ones, which the I/O APIC waits for).
-// Supplied after every exit: an older exit's copy in the state page may
-// predate what the CPU has delivered since.
-Outcome request_virtual_interrupts(LocalApic& apic, Vcpu& vcpu, Outcome outcome) {
-    const LocalApic::InterruptStatus status = apic.interrupt_status();
-    abi::ApicState& a = vcpu.edit(abi::vcpu_state::apic).apic;
-    a = abi::ApicState{};
-    a.rvi = status.rvi;
-    a.svi = status.svi;
-    for (unsigned w = 0; w < 4; ++w) {
-        a.eoi_exit[w] = apic.eoi_exit_bitmap(w);
-    }
-    vcpu.want_interrupt_window(false);
-    // A halted guest wakes for an interrupt its priority lets through.
-    return apic.next_interrupt() >= 0 ? Outcome::resume() : outcome;
-}
-
-}  // namespace
 
 Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
     if (outcome.action != Action::resume && outcome.action != Action::wait_for_interrupt) {
@@ -74,9 +48,6 @@ Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
     }
     if (guest.apic != nullptr) {
         guest.apic->advance(guest.clock.tsc());  // a timer due by now raises its vector
-        if ((guest.apic_virt & abi::apic_virt::interrupt_delivery) != 0) {
-            return request_virtual_interrupts(*guest.apic, vcpu, outcome);
-        }
     }
     const int next = guest.next_interrupt();
     if (next < 0) {

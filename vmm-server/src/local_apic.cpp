@@ -66,13 +66,6 @@ void LocalApic::reset() {
     base_ = pc::local_apic_base | base_bsp | base_enable;
     nmi_pending_ = false;
     power_on_registers();
-    commit();
-}
-
-void LocalApic::commit() {
-    for (std::uint32_t slot = 0; slot < registers_end / 16; ++slot) {
-        applied_[slot] = reg(slot * 16);
-    }
 }
 
 void LocalApic::power_on_registers() {
@@ -140,7 +133,6 @@ void LocalApic::set_cr8(std::uint8_t value) {
     // MOV to CR8 writes TPR bits 7:4 and clears 3:0 (SDM 10.8.6.1).
     at(tpr_reg) = static_cast<std::uint32_t>(value & 0xf) << 4;
     update_ppr();
-    commit();
 }
 
 // --- acceptance, errors, EOI -----------------------------------------------

@@ -37,7 +37,6 @@ struct alignas(4096) ApicPage {
 class LocalApic final : public Device, public InterruptReceiver {
 public:
     static constexpr std::uint64_t window = 0x1000;
-    static constexpr std::uint32_t registers_end = 0x400;  // no register lies beyond (SDM Table 10-1)
     static constexpr std::uint64_t no_deadline = ~std::uint64_t{0};
     static constexpr std::uint32_t first_x2apic_msr = 0x800;
     static constexpr std::uint32_t last_x2apic_msr = 0x8ff;
@@ -105,14 +104,6 @@ public:
     [[nodiscard]] InterruptStatus interrupt_status() const;
     [[nodiscard]] std::uint64_t eoi_exit_bitmap(unsigned word) const;
     void virtualized_eoi(std::uint8_t vector);
-    // Under APIC-register virtualization a write the CPU let into the page
-    // exits after it (APIC write, 29.4.3.3): the register at `offset`
-    // holds the guest's value, and the model's side effects follow as for
-    // an emulated write from the value it had before. Without
-    // virtual-interrupt delivery, a TPR the guest lowered below the
-    // threshold (TPR below threshold): the priorities follow.
-    void apic_written(std::uint32_t offset);
-    void tpr_written() { update_ppr(); }
 
     // The timer: the host TSC at which its next interrupt is due
     // (no_deadline when it is stopped, masked or disabled), and the clock
@@ -181,9 +172,6 @@ private:
     void accept(std::uint8_t vector, bool level);
     void error(std::uint32_t bits);
     void power_on_registers();
-    // The registers as the model last set them (applied_), from which an
-    // APIC write takes the value before the guest's.
-    void commit();
 
     // The timer (local_apic_timer.cpp).
     [[nodiscard]] TimerMode timer_mode() const;
@@ -203,7 +191,6 @@ private:
     bool nmi_pending_ = false;
     Timer timer_;
     ApicPage& page_;
-    std::uint32_t applied_[registers_end / 16] = {};  // the first dword of each 16-byte register slot
 };
 
 }  // namespace septum::vmm
