@@ -1,5 +1,6 @@
-/* The share guest's measure (guests/share.S), shared with the test that
-   sets its cell's budget (tests/in-system/shares.cpp). Plain C
+/* The share guest's measure (guests/share_measure.inc), shared with the
+   tests that set its cell's budget (tests/in-system/shares.cpp, the watch
+   cell of tests/boot/systems/linux-two.toml). Plain C
    preprocessor only. Times are TSC ticks, the guest's only clock. */
 #ifndef SEPTUM_GUESTS_SHARE_H
 #define SEPTUM_GUESTS_SHARE_H
@@ -15,5 +16,10 @@
 #define SHARE_GAP_TICKS 8192
 /* The debug-exit code with which it stops. */
 #define SHARE_EXIT_CODE 0x15
+
+/* The watch guest (guests/watch.S) measures rounds of 2^7 = 128 windows,
+   1.3 s of Bochs' time each, and stops with this code when it gets input. */
+#define WATCH_ROUND_SHIFT 7
+#define WATCH_EXIT_CODE 0x16
 
 #endif

@@ -235,8 +235,7 @@ Status check(const CellSpec& spec, unsigned index) {
     if (spec.vmm == nullptr || spec.image == nullptr || index >= max_cells) {
         return Status::invalid_argument;
     }
-    const std::uint64_t limit =
-        abi::is_linux(spec.image_kind) ? description::max_kernel_bytes : description::max_image_bytes;
+    const std::uint64_t limit = description::max_image_bytes_for(spec.image_kind);
     const bool initrd_ok = spec.initrd == nullptr || (abi::is_linux(spec.image_kind) && spec.initrd->size != 0 &&
                                                       spec.initrd->size <= description::max_initrd_bytes);
     if (spec.guest_ram_pages == 0 || spec.guest_ram_pages > max_guest_ram_pages || spec.image->size == 0 ||

@@ -48,8 +48,7 @@ bool resolve(Env& env, const abi::SystemDescription& d, CellSpec* specs, CellNee
             report.fail("system.modules", "cell {} (\"{}\"): no boot module {}", i, c.name, missing);
             return false;
         }
-        const std::uint64_t limit =
-            abi::is_linux(c.image_kind) ? description::max_kernel_bytes : description::max_image_bytes;
+        const std::uint64_t limit = description::max_image_bytes_for(c.image_kind);
         if (specs[i].image->size == 0 || specs[i].image->size > limit) {
             report.fail("system.modules", "cell {} (\"{}\"): guest image {} has {} bytes, not 1 to {}", i, c.name,
                         c.guest_module, specs[i].image->size, limit);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 
+#include "septum/abi/cell.hpp"
 #include "septum/lib/elf.hpp"
 
 namespace septum::roottask::description {
@@ -25,6 +26,12 @@ inline constexpr std::uint64_t max_image_bytes = std::uint64_t{1} << 20;  // a g
 // module's own frames, read-only and shared by every cell that names them.
 inline constexpr std::uint64_t max_kernel_bytes = std::uint64_t{256} << 20;
 inline constexpr std::uint64_t max_initrd_bytes = std::uint64_t{1} << 30;
+
+// The largest guest image of a kind: a Linux kernel is shared, any other
+// image is copied.
+constexpr std::uint64_t max_image_bytes_for(abi::ImageKind kind) {
+    return abi::is_linux(kind) ? max_kernel_bytes : max_image_bytes;
+}
 
 // Guest RAM is made of 2 MiB frames, mapped as 2 MiB pages in the EPT and
 // in the VMM, up to the last 2 MiB boundary; 4 KiB frames make the rest.

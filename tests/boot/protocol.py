@@ -104,6 +104,10 @@ class Expectations:
     lines: list[str] = field(default_factory=list)
     # lines that must appear with at least this beginning
     line_starts: list[str] = field(default_factory=list)
+    # cell -> (least, most): the share per mille each "[cell] share S ..."
+    # line of a share-measuring guest (guests/share_measure.inc) must show;
+    # at least one such line must come
+    shares: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _counts(checks: list[Check]) -> tuple[int, int, int]:
@@ -137,7 +141,36 @@ def judge(report: Report, expect: Expectations) -> list[str]:
     for start in expect.line_starts:
         if not any(line.startswith(start) for line in report.lines):
             problems.append(f"expected a line starting {start!r}, which never came")
+    for cell, bounds in expect.shares.items():
+        problems += _judge_shares(report, cell, bounds)
     return problems
+
+
+SHARE_LINE = re.compile(r"share (\d+) worst (\d+) gaps (\d+)$")
+
+
+def shares_of(report: Report, cell: str) -> list[int]:
+    """The shares (per mille) a cell's share-measuring guest printed."""
+    prefix = f"[{cell}] "
+    found = []
+    for line in report.lines:
+        if line.startswith(prefix):
+            m = SHARE_LINE.fullmatch(line[len(prefix):])
+            if m:
+                found.append(int(m.group(1)))
+    return found
+
+
+def _judge_shares(report: Report, cell: str, bounds: tuple[int, int]) -> list[str]:
+    least, most = bounds
+    shares = shares_of(report, cell)
+    if not shares:
+        return [f"expected share lines from {cell}, which never came"]
+    outside = [(i, s) for i, s in enumerate(shares, 1) if not least <= s <= most]
+    if outside:
+        listed = ", ".join(f"#{i}: {s}" for i, s in outside[:8])
+        return [f"{cell}'s share left {least}..{most} per mille in {len(outside)} of {len(shares)} rounds ({listed})"]
+    return []
 
 
 def _judge_summary(report: Report) -> list[str]:

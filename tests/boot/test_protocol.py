@@ -41,6 +41,18 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(len(problems), 1)
         self.assertIn("starting", problems[0])
 
+    def test_expected_shares(self):
+        lines = "[w] share 101 worst 99 gaps 128\n[other] share 3 worst 0 gaps 1\n[w] share 97 worst 0 gaps 130\n"
+        text = GOOD.replace("noise before the report\n", lines)
+        self.assertEqual(protocol.shares_of(parse(text), "w"), [101, 97])
+        self.assertEqual(judge(parse(text), Expectations(shares={"w": (95, 105)})), [])
+        problems = judge(parse(text), Expectations(shares={"w": (98, 105)}))
+        self.assertEqual(len(problems), 1)
+        self.assertIn("1 of 2 rounds (#2: 97)", problems[0])
+        problems = judge(parse(GOOD), Expectations(shares={"w": (95, 105)}))
+        self.assertEqual(len(problems), 1)
+        self.assertIn("never came", problems[0])
+
     def test_parses_checks_summary_and_end(self):
         r = parse(GOOD)
         self.assertEqual(r.suites, ["boot"])

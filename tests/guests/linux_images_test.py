@@ -4,8 +4,8 @@
 Checks the Linux guest's build products (docs/linux-guest.md) with tools
 that share no code with tools/linux-guest: binutils' readelf reads the
 vmlinux, GNU cpio the initramfs, busybox's own shell the /init script. Also
-that the tool makes the same initramfs twice and refuses a damaged bzImage
-in one line. Output is TAP.
+that the tool makes the same initramfs twice, refuses a damaged bzImage
+in one line, and copies a good bzImage unchanged. Output is TAP.
 """
 
 import subprocess
@@ -68,6 +68,12 @@ with tempfile.TemporaryDirectory() as tmp:
     damaged.write_bytes(b"\0" * 4096)
     r = run(sys.executable, tool, "vmlinux", str(damaged), str(Path(tmp) / "out"))
     check("a file that is no bzImage is refused", r.returncode == 1 and "not a bzImage" in r.stderr.decode())
+    r = run(sys.executable, tool, "bzimage", str(damaged), str(Path(tmp) / "out"))
+    check("the bzImage copy refuses a file that is no bzImage",
+          r.returncode == 1 and "not a bzImage" in r.stderr.decode() and not (Path(tmp) / "out").exists())
+    r = run(sys.executable, tool, "bzimage", vmlinuz, str(Path(tmp) / "out"))
+    check("the bzImage copy is the bzImage, byte for byte",
+          r.returncode == 0 and (Path(tmp) / "out").read_bytes() == Path(vmlinuz).read_bytes(), r.stderr.decode())
 
 print(f"1..{len(results)}")
 for i, (name, ok, detail) in enumerate(results, 1):

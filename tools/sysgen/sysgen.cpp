@@ -219,7 +219,7 @@ void print_needs(const SystemDescription& d, const Modules& modules) {
                                       c.name, c.vmm_module, vmm_file));
         }
         const bool linux_kernel = septum::abi::is_linux(c.image_kind);
-        const std::uint64_t limit = linux_kernel ? description::max_kernel_bytes : description::max_image_bytes;
+        const std::uint64_t limit = description::max_image_bytes_for(c.image_kind);
         if (image == 0 || image > limit) {
             throw Failure(fmt::format("cell {} (\"{}\"): guest image {} has {} bytes, not 1 to {}", i, c.name,
                                       c.guest_module, image, limit));
