@@ -102,14 +102,18 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
     // The host's interrupts and NMIs exit whatever the guest masks, and the
     // preemption timer takes the CPU back at the scheduler's deadline from
     // a guest that never exits even if no host interrupt comes (the
-    // in-system check share.beside-spin fails only without both).
+    // in-system check share.beside-spin fails only without both). Without
+    // a TPR shadow, MOV to and from CR8 would reach the host's own TPR,
+    // which outlives the exit: a guest could mask the host's interrupts
+    // below any priority. Both exit, and the VMM keeps the guest's CR8.
     constexpr std::uint32_t pin_wanted =
         vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting | vmcs::pin::preemption_timer;
     const bool ok =
         adjust_controls(static_cast<std::uint32_t>(Msr::vmx_pinbased_ctls), pin_wanted, pin) &&
         adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls),
                         vmcs::proc::hlt_exiting | vmcs::proc::unconditional_io_exiting | vmcs::proc::mwait_exiting |
-                            vmcs::proc::monitor_exiting | vmcs::proc::rdpmc_exiting | vmcs::proc::secondary_controls,
+                            vmcs::proc::monitor_exiting | vmcs::proc::rdpmc_exiting | vmcs::proc::cr8_load_exiting |
+                            vmcs::proc::cr8_store_exiting | vmcs::proc::secondary_controls,
                         proc) &&
         adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls2),
                         vmcs::proc2::enable_ept | vmcs::proc2::enable_vpid | vmcs::proc2::unrestricted_guest, proc2) &&
