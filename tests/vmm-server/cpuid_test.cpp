@@ -75,6 +75,17 @@ TEST(Cpuid, AnImpossibleAddressWidthIsHeldTo52Bits) {
     EXPECT_EQ(p.query(0x80000008, 0, 0).eax, 0x3034u);
 }
 
+// Of leaf 0x80000007 only the invariant TSC (EDX bit 8) is shown, and only
+// where the host has it: the guest reads the host's TSC.
+TEST(Cpuid, TheInvariantTscIsTheHosts) {
+    FakeHostCpuid host;
+    host.leaves[{0x80000007, 0}] = {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff};
+    EXPECT_EQ(CpuidPolicy{host}.query(0x80000007, 0, 0), (CpuidRegs{0, 0, 0, 1u << 8}));
+    host.leaves[{0x80000007, 0}] = {0xffffffff, 0xffffffff, 0xffffffff, ~(1u << 8)};
+    EXPECT_EQ(CpuidPolicy{host}.query(0x80000007, 0, 0), (CpuidRegs{0, 0, 0, 0}));
+    EXPECT_NE(CpuidPolicy{host}.query(7, 0, 0).ebx & bit(1), 0u);  // IA32_TSC_ADJUST, which stays 0
+}
+
 TEST(Cpuid, AnOldHostWithoutLeaves) {
     struct Old final : HostCpuid {
         [[nodiscard]] CpuidRegs query(std::uint32_t leaf, std::uint32_t) const override {

@@ -95,6 +95,28 @@ TEST_F(MsrTest, ReadOnlyMsrs) {
     EXPECT_EQ(wr(Msr::mtrr_cap, 0), Status::invalid_argument);
 }
 
+// The guest's TSC is the host's and cannot be written, so IA32_TSC_ADJUST
+// stays 0: rewriting 0 is harmless, anything else would move the TSC.
+TEST_F(MsrTest, TscAdjustStaysZero) {
+    ASSERT_TRUE(cpuid.tsc_adjust());  // the fake host shows it in leaf 7
+    EXPECT_EQ(rd(Msr::tsc_adjust).value(), 0u);
+    EXPECT_EQ(wr(Msr::tsc_adjust, 0), Status::ok);
+    EXPECT_EQ(wr(Msr::tsc_adjust, 5), Status::invalid_argument);
+    EXPECT_EQ(wr(Msr::tsc_adjust, ~std::uint64_t{0}), Status::invalid_argument);
+    EXPECT_EQ(rd(Msr::tsc_adjust).value(), 0u);
+}
+
+TEST_F(MsrTest, TscAdjustIsAbsentWhereCpuidHidesIt) {
+    FakeHostCpuid host;
+    host.leaves[{7, 0}].ebx &= ~(1u << 1);
+    const CpuidPolicy without{host};
+    ASSERT_FALSE(without.tsc_adjust());
+    MsrState msrs;
+    const MsrContext ctx{msrs, clock, without};
+    EXPECT_EQ(read_msr(ctx, vcpu, idx(Msr::tsc_adjust)).status(), Status::invalid_argument);
+    EXPECT_EQ(write_msr(ctx, vcpu, idx(Msr::tsc_adjust), 0), Status::invalid_argument);
+}
+
 TEST_F(MsrTest, MtrrDefType) {
     EXPECT_EQ(wr(Msr::mtrr_def_type, 0x806), Status::ok);
     EXPECT_EQ(rd(Msr::mtrr_def_type).value(), 0x806u);

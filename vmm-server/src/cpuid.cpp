@@ -35,15 +35,24 @@ constexpr std::uint32_t leaf1_edx_apic = bit(9);
 // emulated timer does not depend on the host's power states.
 constexpr std::uint32_t leaf6_eax_arat = bit(2);
 
-// Leaf 7.0 EBX (Table 3-8): FSGSBASE, BMI1, SMEP, BMI2, ERMS, RDSEED, ADX,
-// SMAP, CLFLUSHOPT, CLWB. Hidden: SGX, HLE/RTM, AVX2 and AVX-512 (XSAVE
+// Leaf 7.0 EBX (Table 3-8): FSGSBASE, IA32_TSC_ADJUST, BMI1, SMEP, BMI2,
+// ERMS, RDSEED, ADX, SMAP, CLFLUSHOPT, CLWB. Hidden: SGX, HLE/RTM, AVX2 and AVX-512 (XSAVE
 // state), INVPCID (10), RDT, MPX, PT. ECX and EDX are hidden whole (PKU,
 // LA57, speculation controls that need MSRs the guest does not get).
 constexpr std::uint32_t leaf7_ebx_allowed =
-    bit(0) | bit(3) | bit(7) | bit(8) | bit(9) | bit(18) | bit(19) | bit(20) | bit(23) | bit(24);
+    bit(0) | bit(1) | bit(3) | bit(7) | bit(8) | bit(9) | bit(18) | bit(19) | bit(20) | bit(23) | bit(24);
 constexpr std::uint32_t leaf7_ebx_fsgsbase = bit(0);
 constexpr std::uint32_t leaf7_ebx_smep = bit(7);
 constexpr std::uint32_t leaf7_ebx_smap = bit(20);
+constexpr std::uint32_t leaf7_ebx_tsc_adjust = bit(1);
+
+// Leaf 0x80000007 EDX bit 8: the TSC runs at a constant rate in every
+// state (invariant TSC). The guest reads the host's TSC itself, so it is
+// invariant exactly when the host's is. With it and IA32_TSC_ADJUST Linux
+// trusts the TSC without a clocksource watchdog, which on a tick-based
+// watchdog (no HPET here) would call it unstable whenever the cell waits
+// for its CPU share, and keep a periodic tick.
+constexpr std::uint32_t ext7_edx_invariant_tsc = bit(8);
 
 // Leaf 0x80000001 (Tables 3-8): ECX LAHF/SAHF, LZCNT, PREFETCHW; EDX
 // SYSCALL, NX, 1-GByte pages, long mode. Hidden: RDTSCP (27).
@@ -149,6 +158,7 @@ void CpuidPolicy::add_basic(const HostCpuid& host, std::uint32_t host_max) {
         const CpuidRegs l7 = host.query(7, 0);
         const std::uint32_t ebx = l7.ebx & leaf7_ebx_allowed;
         add(7, 0, {0, ebx, 0, 0});
+        tsc_adjust_ = (ebx & leaf7_ebx_tsc_adjust) != 0;
         allowed_cr4_ |= ((ebx & leaf7_ebx_fsgsbase) != 0 ? x86::cr4::fsgsbase : 0) |
                         ((ebx & leaf7_ebx_smep) != 0 ? x86::cr4::smep : 0) |
                         ((ebx & leaf7_ebx_smap) != 0 ? x86::cr4::smap : 0);
@@ -192,8 +202,8 @@ void CpuidPolicy::add_extended(const HostCpuid& host) {
                                   ((r.edx & ext1_edx_nx) != 0 ? x86::efer::nxe : 0) |
                                   ((r.edx & ext1_edx_long_mode) != 0 ? x86::efer::lme : 0);
                 break;
-            case 0x80000007:  // power management, invariant TSC: not promised
-                r = {0, 0, 0, 0};
+            case 0x80000007:  // power management: the invariant TSC only
+                r = {0, 0, 0, r.edx & ext7_edx_invariant_tsc};
                 break;
             case 0x80000008:
                 // Address sizes only; EBX holds speculation-control features.

@@ -15,6 +15,10 @@ using x86::Msr;
 constexpr std::uint64_t apic_base_value = 0xfee00000 | (1u << 8);
 // IA32_MISC_ENABLE: fast strings on; BTS and PEBS unavailable (bits 11, 12).
 constexpr std::uint64_t misc_enable_value = (1u << 0) | (1u << 11) | (1u << 12);
+// IA32_TSC_ADJUST: the guest's TSC is the host's and cannot be written, so
+// nothing adjusts it: it stays 0, and only 0 may be written back (SDM Vol.
+// 3B 18.17.3 would add any other value to the TSC).
+constexpr std::uint64_t tsc_adjust_value = 0;
 // IA32_MTRRCAP: no variable ranges, no fixed ranges, no write combining, so
 // MTRRdefType is the only MTRR (SDM Vol. 3A 13.11.2.1).
 constexpr std::uint64_t mtrr_cap_value = 0;
@@ -102,6 +106,8 @@ constexpr Rule rule(Msr msr) {
             return Rule{Place::clock, Check::read_only};
         case Msr::apic_base:
             return constant(apic_base_value, Check::same_value);
+        case Msr::tsc_adjust:  // only where CPUID shows it (listed)
+            return constant(tsc_adjust_value, Check::same_value);
         case Msr::mtrr_cap:
             return constant(mtrr_cap_value, Check::read_only);
         case Msr::misc_enable:
@@ -157,6 +163,11 @@ bool allowed(const Rule& r, std::uint64_t value) {
     return false;
 }
 
+// An MSR the guest's CPUID does not show: #GP both ways.
+bool unlisted(const MsrContext& ctx, std::uint32_t index) {
+    return index == static_cast<std::uint32_t>(Msr::tsc_adjust) && !ctx.cpuid.tsc_adjust();
+}
+
 bool apic_msr(const MsrContext& ctx, std::uint32_t index) {
     return ctx.apic != nullptr && (index == static_cast<std::uint32_t>(Msr::apic_base) ||
                                    index == static_cast<std::uint32_t>(Msr::tsc_deadline) ||
@@ -191,6 +202,9 @@ Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uin
     if (apic_msr(ctx, index)) {
         return read_apic_msr(*ctx.apic, index);
     }
+    if (unlisted(ctx, index)) {
+        return Status::invalid_argument;
+    }
     const Rule r = rule(static_cast<Msr>(index));
     const abi::VcpuState& s = vcpu.state();
     switch (r.place) {
@@ -215,6 +229,9 @@ Result<std::uint64_t> read_msr(const MsrContext& ctx, const Vcpu& vcpu, std::uin
 Status write_msr(const MsrContext& ctx, Vcpu& vcpu, std::uint32_t index, std::uint64_t value) {
     if (apic_msr(ctx, index)) {
         return write_apic_msr(*ctx.apic, index, value);
+    }
+    if (unlisted(ctx, index)) {
+        return Status::invalid_argument;
     }
     const Rule r = rule(static_cast<Msr>(index));
     if (!allowed(r, value)) {

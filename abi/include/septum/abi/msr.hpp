@@ -11,6 +11,7 @@ enum class Msr : std::uint32_t {
     tsc = 0x10,
     apic_base = 0x1b,        // IA32_APIC_BASE
     feature_control = 0x3a,  // IA32_FEATURE_CONTROL
+    tsc_adjust = 0x3b,       // IA32_TSC_ADJUST
     mtrr_cap = 0xfe,
     sysenter_cs = 0x174,
     sysenter_esp = 0x175,

@@ -71,6 +71,8 @@ public:
     // The EFER bits a guest may set: SCE, NXE and LME as leaf 0x80000001 shows them.
     [[nodiscard]] std::uint64_t supported_efer() const { return supported_efer_; }
     [[nodiscard]] unsigned physical_address_bits() const { return physical_address_bits_; }
+    // Whether leaf 7 shows IA32_TSC_ADJUST (the guest may then read it).
+    [[nodiscard]] bool tsc_adjust() const { return tsc_adjust_; }
     // What the platform emulates, as the policy shows it.
     [[nodiscard]] const CpuidOptions& options() const { return options_; }
     [[nodiscard]] TscCrystal crystal() const { return tsc_crystal(options_.tsc_khz); }
@@ -98,6 +100,7 @@ private:
     std::uint64_t allowed_cr4_ = 0;
     std::uint64_t supported_efer_ = 0;
     unsigned physical_address_bits_ = 36;
+    bool tsc_adjust_ = false;
 };
 
 }  // namespace septum::vmm
