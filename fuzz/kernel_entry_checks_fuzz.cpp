@@ -11,12 +11,15 @@
 //   entry controls are the processor's required ones plus IA-32e mode and
 //   EFER and PAT loading only;
 // - a refused state writes nothing, and the result agrees with check_state;
-// - what was written reads back (store_state) as the VMM supplied it.
+// - what was written reads back (store_state) as the VMM supplied it;
+// - the APIC-virtualization fields are written only as far as the VCPU's
+//   features (abi::apic_virt) have them, and the part is refused without
+//   a virtual-APIC page.
 //
 // Input: byte 0 selects the limits (0-127 Skylake-like, else from bytes
-// 1-40), then the mask (2 bytes), the guest CR0 already in the VMCS (8),
-// then the state: a valid protected-mode state patched by (offset, byte)
-// pairs, or with byte 0 bit 0 set, raw bytes.
+// 1-40) and with bits 5:1 the VCPU's APIC-virtualization features, then the mask (2 bytes), the guest CR0 already in
+// the VMCS (8), then the state: a valid protected-mode state patched by (offset, byte) pairs, or with byte 0 bit 0 set,
+// raw bytes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -90,6 +93,36 @@ private:
     std::uint64_t guest_cr0_;
 };
 
+bool apic_field(Field f) {
+    switch (f) {
+        case Field::tpr_threshold:
+        case Field::guest_interrupt_status:
+        case Field::eoi_exit_bitmap_0:
+        case Field::eoi_exit_bitmap_1:
+        case Field::eoi_exit_bitmap_2:
+        case Field::eoi_exit_bitmap_3:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// The APIC fields exist for a VCPU only with the features that use them:
+// the threshold with the TPR shadow, the rest with virtual-interrupt
+// delivery; the threshold has four bits.
+void check_apic_write(std::uint32_t apic, const FakeVmcs::Write& w) {
+    if (!apic_field(w.field)) {
+        return;
+    }
+    const auto f = static_cast<std::uint32_t>(w.field);
+    if ((apic & abi::apic_virt::tpr_shadow) == 0) {
+        violated("an APIC field written without a virtual-APIC page", f, w.value);
+    }
+    if (w.field == Field::tpr_threshold ? w.value > 0xf : (apic & abi::apic_virt::interrupt_delivery) == 0) {
+        violated("an APIC field beyond the VCPU's features", f, w.value);
+    }
+}
+
 // The fields a VMM's state may reach: those VcpuState names (SDM Vol. 3
 // 24.4), and the controls the filter computes from it.
 bool vmm_reachable(Field f) {
@@ -122,6 +155,9 @@ bool vmm_reachable(Field f) {
             return true;
         default:
             break;
+    }
+    if (apic_field(f)) {
+        return true;  // check_apic_write says for which features
     }
     // Segment registers: selectors 0x0800-0x080e, limits 0x4800-0x480e,
     // access rights 0x4814-0x4822, bases 0x6806-0x6814 (SDM Vol. 3 B).
@@ -173,9 +209,12 @@ void check_written_value(const vmx::EntryLimits& l, const abi::VcpuState& s, con
 }
 
 // What was written reads back as supplied.
-void check_round_trip(const FakeVmcs& vmcs, const abi::VcpuState& s, std::uint64_t mask) {
+void check_round_trip(const FakeVmcs& vmcs, const abi::VcpuState& s, std::uint64_t mask, std::uint32_t apic) {
     abi::VcpuState out = s;
-    vmx::store_state(vmcs, out, mask);
+    vmx::store_state(vmcs, out, mask, apic);
+    if ((mask & abi::vcpu_state::apic) != 0 && std::memcmp(&out.apic, &s.apic, sizeof s.apic) != 0) {
+        violated("the APIC fields do not read back as supplied", 0, mask);
+    }
     const bool same = out.rsp == s.rsp && out.rip == s.rip && out.rflags == s.rflags && out.cr0 == s.cr0 &&
                       ((out.cr4 ^ s.cr4) & ~cr4_vmxe) == 0 && out.cr3 == s.cr3 && out.efer == s.efer &&
                       std::memcmp(&out.cs, &s.cs, 8 * sizeof s.cs) == 0 && out.gdtr.base == s.gdtr.base &&
@@ -233,14 +272,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Reader in{data, size};
     const auto choice = in.read<std::uint8_t>();
     const vmx::EntryLimits limits = limits_from(in, choice);
+    const std::uint32_t apic = (choice >> 1) & abi::apic_virt::all;
     const std::uint64_t mask = in.read<std::uint16_t>();
     FakeVmcs vmcs{in.read<std::uint64_t>()};
     const abi::VcpuState s = state_from(in, (choice & 1) != 0);
 
     std::uint64_t xcr0 = 0;
-    const Status status = vmx::load_state(vmcs, limits, s, mask, xcr0);
+    const Status status = vmx::load_state(vmcs, limits, s, mask, xcr0, apic);
     const std::uint64_t cr0 = (mask & abi::vcpu_state::control) != 0 ? s.cr0 : vmcs.read(Field::guest_cr0);
-    if (status != vmx::check_state(s, mask, limits, (cr0 & cr0_pe) != 0)) {
+    if (status != vmx::check_state(s, mask, limits, (cr0 & cr0_pe) != 0, apic)) {
         violated("load_state and check_state disagree", 0, mask);
     }
     if (status != Status::ok && vmcs.count() != 0) {
@@ -252,9 +292,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             violated("a VMM's state wrote a field it must never reach", static_cast<std::uint32_t>(w.field), w.value);
         }
         check_written_value(limits, s, w);
+        check_apic_write(apic, w);
     }
     if (status == Status::ok) {
-        check_round_trip(vmcs, s, mask);
+        check_round_trip(vmcs, s, mask, apic);
     }
     return 0;
 }

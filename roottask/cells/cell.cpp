@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "cells/apic_pages.hpp"
 #include "description/layout.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/user/invoke.hpp"
@@ -187,7 +188,8 @@ Status make_input(Env& env, Cell& cell, std::uint64_t input_view) {
     return Status::ok;
 }
 
-// Exactly four capabilities, each as narrow as its use.
+// Four capabilities, each as narrow as its use (a Linux cell's APIC
+// frames come with them: apic_pages.cpp).
 Status give_capabilities(Env& env, const Cell& cell, const CellLink& link, CPtr vcpu) {
     const std::uint64_t badge = std::uint64_t{1} << cell.index;
     SEPTUM_TRY(give(env, cell.vmm, static_cast<std::uint64_t>(abi::CellSlot::wake), cell.wake, right_read, 0));
@@ -288,6 +290,9 @@ Status build_parts(Env& env, const CellSpec& spec, const description::CellNeed& 
     cell.bytes.image = need.image;
     CPtr vcpu = 0;
     SEPTUM_TRY(make_vcpu_and_console(own, cell, memory.value(), vcpu, scratch(first_console_view + index)));
+    if (abi::is_linux(spec.image_kind)) {
+        SEPTUM_TRY(make_apic_pages(own, cell.vmm, memory.value(), vcpu, info));
+    }
     SEPTUM_TRY(make_input(own, cell, scratch(first_input_view + index)));
     const Result<CPtr> info_frame = filled_frame(own, &info, sizeof info);
     SEPTUM_TRY(info_frame);
@@ -314,6 +319,7 @@ bool need_of(const CellSpec& spec, description::CellNeed& need) {
     }
     description::CellParts parts{spec.guest_ram_pages, spec.image->size, &program, spec.period_us != 0};
     if (abi::is_linux(spec.image_kind)) {
+        parts.apic_pages = true;
         parts.image_bytes = 0;  // mapped from its module, not copied
         parts.kernel = {spec.image->address, spec.image->size};
         if (spec.initrd != nullptr) {

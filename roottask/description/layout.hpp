@@ -11,7 +11,7 @@
 namespace septum::roottask::layout {
 
 inline constexpr std::uint64_t vmm_cell_info = 0x10000000, vmm_state_page = 0x10001000, vmm_console = 0x10002000,
-                               vmm_input = 0x10003000;
+                               vmm_input = 0x10003000, vmm_apic_page = 0x10004000;
 // The guest image: a copy at vmm_image, or a Linux kernel's boot module
 // at vmm_image plus its offset in its 2 MiB region (need.hpp), and its
 // initrd's likewise at vmm_initrd.

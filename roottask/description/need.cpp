@@ -64,7 +64,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t max = elf::max_segments + 14;  // the segments and cell_need's fourteen others
+    static constexpr std::size_t max = elf::max_segments + 15;  // the segments and cell_need's fifteen others
     std::uint64_t start_[max] = {}, end_[max] = {};
     unsigned leaf_[max] = {};
     std::size_t count_ = 0;
@@ -190,6 +190,17 @@ CellNeed cell_need(const CellParts& parts) {
     ranges.add(layout::vmm_state_page, layout::vmm_state_page + page);
     ranges.add(layout::vmm_console, layout::vmm_console + page);
     ranges.add(layout::vmm_input, layout::vmm_input + page);
+    // A Linux cell's frames for APIC virtualization: the virtual-APIC
+    // page, mapped in the VMM through a copy, and the APIC-access page in
+    // the EPT at 0xFEE00000, below which no guest RAM reaches: a page
+    // directory and a page table of its own.
+    if (parts.apic_pages) {
+        t.add(&CellNeed::objects, ObjectKind::frame_4k, 2);
+        t.copies(1);
+        t.add(&CellNeed::page_tables, ObjectKind::ept_pd, 1);
+        t.add(&CellNeed::page_tables, ObjectKind::ept_pt, 1);
+        ranges.add(layout::vmm_apic_page, layout::vmm_apic_page + page);
+    }
     // The VMM's thread: TCB, stack and IPC buffer (any window takes the
     // same tables: layout.hpp).
     t.add(&CellNeed::objects, ObjectKind::tcb, 1);

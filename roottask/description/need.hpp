@@ -69,6 +69,7 @@ struct CellParts {
     const elf::Image* vmm = nullptr;        // the VMM program's loadable segments
     bool sched_context = true;              // the cell runs on a SchedContext of its own
     SharedModule kernel = {}, initrd = {};  // Linux images, mapped at layout::vmm_image and vmm_initrd
+    bool apic_pages = false;                // Linux: the APIC-virtualization frames (cells/apic_pages.hpp)
 };
 
 struct CellNeed {

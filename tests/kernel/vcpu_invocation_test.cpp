@@ -114,6 +114,84 @@ TEST_F(Vcpus, ConfigureHoldsDerivedCopies) {
     }
 }
 
+}  // namespace
+
+namespace septum::arch::virt {
+extern std::uint32_t sim_apic_offered;  // sim.cpp
+}  // namespace septum::arch::virt
+
+namespace {
+
+namespace av = septum::abi::apic_virt;
+
+// vcpu_configure_apic: what the CPU offers comes back; features it lacks,
+// combinations the SDM forbids, and frames that are not readable and
+// writable 4 KiB Frames are refused, changing nothing.
+TEST_F(Vcpus, ConfigureApic) {
+    const auto configure_apic = Invocation::vcpu_configure_apic;
+    constexpr std::uint64_t xapic =
+        av::tpr_shadow | av::apic_accesses | av::register_virtualization | av::interrupt_delivery;
+    arch::virt::sim_apic_offered = 0;
+    // Not configured yet; too few words.
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, page, 0}), Status::invalid_argument);
+    ok(vcpu, Invocation::vcpu_configure, {guest, page});
+    EXPECT_EQ(refused(vcpu, configure_apic, 2, {page, page, 0}), Status::invalid_argument);
+    // A CPU without APIC virtualization: features 0 only, answering 0.
+    ok(vcpu, configure_apic, {0, 0, 0});
+    EXPECT_EQ(message_word(running(), 0), 0u);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, page, av::tpr_shadow}), Status::invalid_argument);
+
+    arch::virt::sim_apic_offered = av::all;
+    ok(vcpu, configure_apic, {0, 0, 0});
+    EXPECT_EQ(message_word(running(), 0), std::uint64_t{av::all});
+    // Forbidden together, unknown bits.
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, page, av::interrupt_delivery}), Status::invalid_argument);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, page, av::tpr_shadow | av::apic_accesses | av::x2apic_mode}),
+              Status::invalid_argument);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, page, av::all + 1}), Status::invalid_argument);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, page, std::uint64_t{1} << 40}), Status::invalid_argument);
+    // Frames: present, 4 KiB, readable and writable; the access page only
+    // looked at with apic_accesses.
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {spare, page, xapic}), Status::empty_slot);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, spare, xapic}), Status::empty_slot);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {large, page, xapic}), Status::wrong_kind);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, guest, xapic}), Status::wrong_kind);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {read_only, page, xapic}), Status::insufficient_rights);
+    EXPECT_EQ(refused(vcpu, configure_apic, 3, {page, write_only, xapic}), Status::insufficient_rights);
+    ok(vcpu, configure_apic, {page, spare, av::tpr_shadow | av::x2apic_mode | av::interrupt_delivery});
+    EXPECT_FALSE(held(Vcpu::virtual_apic_slot).empty());
+    EXPECT_TRUE(held(Vcpu::apic_access_slot).empty());
+    arch::virt::sim_apic_offered = 0;
+}
+
+// The VCPU holds copies of its APIC frames; a revoke of one empties its
+// slot, and the VCPU no longer runs with it (on the machine: a VMCS never
+// names a frame the VCPU does not hold); a new configuration drops them.
+TEST_F(Vcpus, ConfigureApicHoldsDerivedCopies) {
+    arch::virt::sim_apic_offered = av::all;
+    ok(vcpu, Invocation::vcpu_configure, {guest, page});
+    retype(ObjectKind::frame_4k, spare);
+    ok(vcpu, Invocation::vcpu_configure_apic,
+       {spare, page, av::tpr_shadow | av::apic_accesses | av::register_virtualization | av::interrupt_delivery});
+    caps::Slot& vapic = held(Vcpu::virtual_apic_slot);
+    caps::Slot& access = held(Vcpu::apic_access_slot);
+    EXPECT_EQ(caps::mdb::parent(vapic), &sys.slot(spare));
+    EXPECT_EQ(caps::mdb::parent(access), &sys.slot(page));
+    EXPECT_EQ(object().arch.virtual_apic, sys.slot(spare).cap.object);
+    EXPECT_EQ(object().arch.apic_access, sys.slot(page).cap.object);
+
+    ok(slot_cnode, Invocation::cnode_revoke, {spare, 64});
+    EXPECT_TRUE(vapic.empty());
+    EXPECT_FALSE(access.empty());
+    EXPECT_EQ(refused(vcpu, Invocation::vcpu_run, 2, {0, 0}), Status::invalid_argument);
+
+    ok(vcpu, Invocation::vcpu_configure, {guest, page});  // a new configuration: APIC virtualization off
+    EXPECT_TRUE(access.empty());
+    EXPECT_EQ(object().arch.apic_features, 0u);
+    ok(slot_cnode, Invocation::cnode_delete, {vcpu, 64});
+    arch::virt::sim_apic_offered = 0;
+}
+
 TEST_F(Vcpus, RunAndReadState) {
     const auto run = Invocation::vcpu_run, read_state = Invocation::vcpu_read_state;
     // Too few words (the fast path declines them; the general path refuses).

@@ -55,7 +55,8 @@ inline Image image_of(const Bytes& b) { return Image{b.data(), b.size()}; }
 // Skylake's VMX limits (the fuzzers' values).
 inline bool kernel_would_enter(const abi::VcpuState& s) {
     constexpr arch::vmx::EntryLimits skylake{0x80000021, 0xffffffff, 0x2000, 0x3767ff, 0x11ff, 0x3ffff};
-    return arch::vmx::check_state(s, abi::vcpu_state::all, skylake, (s.cr0 & x86::cr0::pe) != 0) == Status::ok;
+    return arch::vmx::check_state(s, abi::vcpu_state::stored | abi::vcpu_state::injection, skylake,
+                                  (s.cr0 & x86::cr0::pe) != 0) == Status::ok;
 }
 
 // The flat segment checks of an entry state: base 0, 4 GiB limit, present

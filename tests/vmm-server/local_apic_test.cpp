@@ -208,22 +208,66 @@ TEST_F(LocalApicTest, LevelTriggeredEoiReachesTheIoApic) {
 TEST_F(LocalApicTest, VirtualInterruptDelivery) {
     apic.connect(eoi);
     enable();
-    EXPECT_EQ(apic.interrupt_status().rvi, 0);
-    EXPECT_EQ(apic.interrupt_status().svi, 0);
+    LocalApic::VirtualRequest r = apic.virtual_request(true);
+    EXPECT_EQ(r.rvi, 0);
+    EXPECT_EQ(r.svi, 0);
+    EXPECT_FALSE(r.window);
+    EXPECT_EQ(r.eoi_exit[0] | r.eoi_exit[1] | r.eoi_exit[2] | r.eoi_exit[3], 0u);
     apic.deliver({0x61, DeliveryMode::fixed, false, true, 0});
     apic.deliver({0x45, DeliveryMode::fixed, false, false, 0});
-    EXPECT_EQ(apic.eoi_exit_bitmap(1), std::uint64_t{1} << (0x61 - 64));
-    EXPECT_EQ(apic.eoi_exit_bitmap(0) | apic.eoi_exit_bitmap(2) | apic.eoi_exit_bitmap(3), 0u);
-    EXPECT_EQ(apic.eoi_exit_bitmap(4), 0u);
-    EXPECT_EQ(apic.interrupt_status().rvi, 0x61);
-    apic.acknowledge(0x61);
-    EXPECT_EQ(apic.interrupt_status().rvi, 0x45);
-    EXPECT_EQ(apic.interrupt_status().svi, 0x61);
-    page.words[(A::isr_reg + 0x30) / 4] = 0;  // the CPU's EOI virtualization
+    r = apic.virtual_request(true);
+    EXPECT_EQ(r.rvi, 0x61);
+    EXPECT_FALSE(r.window);
+    // 0x61 is level-triggered (TMR), and 0x45 waits behind it: 0x61's EOI
+    // exits either way.
+    EXPECT_EQ(r.eoi_exit[1], std::uint64_t{1} << (0x61 - 64));
+    EXPECT_EQ(r.eoi_exit[0] | r.eoi_exit[2] | r.eoi_exit[3], 0u);
+    apic.acknowledge(0x61);  // what the CPU's delivery does to the page
+    r = apic.virtual_request(true);
+    EXPECT_EQ(r.rvi, 0);  // 0x45 is below 0x61's priority: nothing to hand over
+    EXPECT_EQ(r.svi, 0x61);
+    EXPECT_FALSE(r.window);
+    EXPECT_EQ(r.eoi_exit[1], std::uint64_t{1} << (0x61 - 64));  // its EOI comes back to the VMM
+    page.words[(A::isr_reg + 0x30) / 4] = 0;                    // the CPU's EOI virtualization
     apic.virtualized_eoi(0x61);
     EXPECT_EQ(eoi.vectors, std::vector<std::uint8_t>{0x61});
     EXPECT_EQ(apic.reg(A::ppr_reg), 0u);
-    EXPECT_EQ(apic.interrupt_status().svi, 0);
+    r = apic.virtual_request(true);
+    EXPECT_EQ(r.svi, 0);
+    EXPECT_EQ(r.rvi, 0x45);
+    EXPECT_EQ(r.eoi_exit[0], 0u);  // nothing else waits; edge-triggered
+}
+
+// A guest that cannot take an interrupt now (interrupts off, an STI or MOV
+// SS shadow) is handed none: the CPU must never hold one it could deliver
+// later on its own, since Bochs 2.7 then delivers it with RFLAGS.IF clear
+// when a host interrupt arrives. The VMM asks for the interrupt window
+// instead, and every EOI that could let a waiting vector through exits.
+TEST_F(LocalApicTest, VirtualInterruptsWaitForTheWindow) {
+    enable();
+    apic.deliver({0xec, DeliveryMode::fixed, false, false, 0});
+    LocalApic::VirtualRequest r = apic.virtual_request(false);
+    EXPECT_EQ(r.rvi, 0);
+    EXPECT_TRUE(r.window);
+    apic.acknowledge(0xec);  // in service; 0x22 arrives behind it
+    apic.deliver({0x22, DeliveryMode::fixed, false, false, 0});
+    r = apic.virtual_request(false);
+    EXPECT_EQ(r.rvi, 0);
+    EXPECT_FALSE(r.window);  // its priority holds 0x22 back, not the guest's blocking
+    EXPECT_EQ(r.svi, 0xec);
+    EXPECT_EQ(r.eoi_exit[3], std::uint64_t{1} << (0xec - 192));  // 0xec's EOI exits
+    r = apic.virtual_request(true);
+    EXPECT_EQ(r.rvi, 0);
+    EXPECT_EQ(r.eoi_exit[3], std::uint64_t{1} << (0xec - 192));
+    // Two deliverable vectors: the first is handed over, and its EOI exits
+    // so that the second is handed over by the VMM, not picked up by the CPU.
+    page.words[(A::isr_reg + 0x70) / 4] = 0;
+    apic.virtualized_eoi(0xec);
+    apic.deliver({0x31, DeliveryMode::fixed, false, false, 0});
+    r = apic.virtual_request(true);
+    EXPECT_EQ(r.rvi, 0x31);
+    EXPECT_EQ(r.eoi_exit[0], std::uint64_t{1} << 0x31);
+    EXPECT_FALSE(r.window);
 }
 
 TEST_F(LocalApicTest, DestinationsAndDeliveryModes) {

@@ -228,6 +228,7 @@ void print_needs(const SystemDescription& d, const Modules& modules) {
         if (linux_kernel) {
             // Where GRUB puts the modules is known only at boot: the worst case.
             parts.kernel = {description::worst_module_offset, image};
+            parts.apic_pages = true;  // as the root task's need_of says
         }
         if (c.initrd_module[0] != '\0') {
             const std::uint64_t initrd = read_file(module_file(modules, c.initrd_module, i, c.name)).size();

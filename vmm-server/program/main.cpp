@@ -27,7 +27,9 @@
 #include "septum/abi/invocation.hpp"
 #include "septum/abi/vmx_exit.hpp"
 #include "septum/lib/calendar.hpp"
+#include "septum/lib/format.hpp"
 #include "septum/user/syscall.hpp"
+#include "septum/vmm/apic_virtualization.hpp"
 #include "septum/vmm/bus.hpp"
 #include "septum/vmm/console_input.hpp"
 #include "septum/vmm/debug_exit.hpp"
@@ -73,6 +75,33 @@ constexpr std::uint64_t bench_slice_ms = 20, pause_threshold_ms = 200;
         (void)user::recv(0);  // nothing more to do: an empty slot returns at once
         user::yield();
     }
+}
+
+// The CPU's APIC virtualization for a Linux guest's local APIC, as far as
+// the CPU offers it (vmm::xapic_features): the features turned on (0: the
+// emulated path). The kernel's offer comes back from every call.
+std::uint32_t configure_apic_virtualization(RingConsole& console) {
+    const auto configure = [](std::uint64_t features) {
+        const user::Message m{abi::MessageInfo{static_cast<std::uint64_t>(abi::Invocation::vcpu_configure_apic), 3, 0},
+                              {static_cast<std::uint64_t>(abi::CellSlot::virtual_apic),
+                               static_cast<std::uint64_t>(abi::CellSlot::apic_access), features, 0}};
+        return user::call(vcpu_cap, m);
+    };
+    const user::Reply offer = configure(0);
+    const std::uint32_t features =
+        offer.status == Status::ok ? vmm::xapic_features(static_cast<std::uint32_t>(offer.message.mr[0])) : 0;
+    if (features == 0) {
+        console.line("vmm: local APIC emulated (no APIC virtualization)\n");
+        return 0;
+    }
+    // The root task mapped the APIC-access page: without its
+    // virtualization the guest would find a plain page at its xAPIC.
+    if (const user::Reply r = configure(features); r.status != Status::ok) {
+        console.line("vmm: the kernel refused the APIC virtualization it offered\n");
+        report(abi::CellReport::failed, static_cast<std::uint64_t>(r.status), console.used());
+    }
+    format_to(console, "vmm: local APIC virtualized by the CPU (features {:x})\n", features);
+    return features;
 }
 
 // The devices of a guest, by its kind.
@@ -132,9 +161,17 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     }
     static const vmm::CpuidPolicy cpuid(host, options);
     static Platform platform;
+    std::uint32_t apic_virt = 0;
     if (linux_guest) {
-        static vmm::ApicPage apic_page;
-        static vmm::LocalApic apic(clock, cpuid, apic_page);
+        // The registers live in the virtual-APIC page the root task mapped
+        // (the CPU reads and writes it when the kernel turns APIC
+        // virtualization on; the model alone otherwise).
+        if (info.apic_page == 0) {
+            console.line("vmm: no page for the local APIC's registers\n");
+            report(abi::CellReport::failed, static_cast<std::uint64_t>(Status::invalid_argument), console.used());
+        }
+        apic_virt = configure_apic_virtualization(console);
+        static vmm::LocalApic apic(clock, cpuid, *reinterpret_cast<vmm::ApicPage*>(info.apic_page));
         static vmm::PcDevices pc(
             console, clock, apic,
             vmm::WallClock{options.tsc_khz, calendar::unix_seconds_at(info.wall_clock_unix, info.wall_clock_tsc,
@@ -171,6 +208,10 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     }
     static vmm::Guest guest(cpuid, platform.ports, platform.mmio, console, clock, entry.value(), policy);
     guest.apic = platform.apic;
+    guest.apic_virt = apic_virt;
+    // The kernel refuses the APIC part of the state without a virtual-APIC page.
+    const std::uint64_t apic_part = (apic_virt & abi::apic_virt::tpr_shadow) != 0 ? abi::vcpu_state::apic : 0;
+    const std::uint64_t suppliable = abi::vcpu_state::stored | abi::vcpu_state::injection | apic_part;
     auto& page = *reinterpret_cast<abi::VcpuPage*>(info.state_page);
     static vmm::Vcpu vcpu(page);
     static KernelState kernel_state;
@@ -181,7 +222,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
     // Each exit brings back what its handler needs, no more (the kernel
     // adds the table's entry for the exit's reason to the run's mask 0).
     vmm::set_state_needed(page);
-    std::uint64_t supply = abi::vcpu_state::stored;
+    std::uint64_t supply = abi::vcpu_state::stored | apic_part;
     bool halted = false;
     static vmm::ConsoleInput input(*reinterpret_cast<abi::InputRing*>(info.input));
     if (pauses != nullptr) {
@@ -213,7 +254,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         }
         update_devices(platform, input, clock.tsc());
         const vmm::Outcome outcome = recorder.handle_exit(guest, vcpu, memory);
-        supply = vcpu.dirty() | (vcpu.interrupt_window_wanted() ? abi::run_interrupt_window : 0);
+        supply = (vcpu.dirty() & suppliable) | (vcpu.interrupt_window_wanted() ? abi::run_interrupt_window : 0);
         if (guest.msrs.changed) {  // a WRMSR or a reset: the CPU's copy follows
             page.state.msrs = vmm::hardware_msrs(guest.msrs);
             guest.msrs.changed = false;
@@ -222,7 +263,11 @@ extern "C" int septum_main(std::uint64_t cell_info) {
         // A halted guest stays halted through the VMM's own events until an
         // interrupt goes in (the HLT itself was skipped when it exited).
         const bool own_event = reason == abi::exit_reason_signal || reason == abi::exit_reason_deadline;
-        halted = halted && own_event && (vcpu.dirty() & abi::vcpu_state::injection) == 0;
+        // (Under virtual-interrupt delivery the CPU takes it: one handed
+        // over in RVI wakes the guest.)
+        const bool woken = (vcpu.dirty() & abi::vcpu_state::injection) != 0 ||
+                           ((apic_virt & abi::apic_virt::interrupt_delivery) != 0 && vcpu.state().apic.rvi != 0);
+        halted = halted && own_event && !woken;
         switch (outcome.action) {
             case vmm::Action::resume:
                 break;
@@ -248,7 +293,7 @@ extern "C" int septum_main(std::uint64_t cell_info) {
                     report(abi::CellReport::failed, static_cast<std::uint64_t>(outcome.action), console.used());
                 }
                 page.state.msrs = vmm::hardware_msrs(guest.msrs);  // back at power-on values too
-                supply = abi::vcpu_state::stored;
+                supply = abi::vcpu_state::stored | apic_part;
                 break;
             case vmm::Action::stop:
                 report(outcome.reason == vmm::StopReason::guest_request ? abi::CellReport::stopped

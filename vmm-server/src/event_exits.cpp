@@ -36,11 +36,39 @@ Outcome handle_exception(Guest& guest, Vcpu& vcpu) {
 
 Outcome handle_triple_fault(Guest& guest, Vcpu& vcpu) {
     guest.reset();
-    abi::VcpuState& s = vcpu.edit(abi::vcpu_state::all);
+    // The whole state but the APIC virtualization's, which interrupt
+    // delivery supplies (with it on) from the APIC's power-on registers.
+    abi::VcpuState& s = vcpu.edit(abi::vcpu_state::stored | abi::vcpu_state::injection);
     s = guest.initial;
     s.inject_info = 0;
     return Outcome::reset();
 }
+
+namespace {
+
+// Under virtual-interrupt delivery the CPU takes interrupts from the
+// page's IRR itself, by the guest interrupt status (SDM Vol. 3C 29.2):
+// the VMM says which vector it may deliver (only one the guest can take at
+// once: LocalApic::virtual_request), which is in service, and which EOIs
+// must exit. Supplied after every exit: an older exit's copy in the state
+// page may predate what the CPU has delivered since.
+Outcome request_virtual_interrupts(LocalApic& apic, Vcpu& vcpu, Outcome outcome) {
+    const LocalApic::VirtualRequest request = apic.virtual_request(vcpu.interruptible());
+    abi::ApicState& a = vcpu.edit(abi::vcpu_state::apic).apic;
+    a = abi::ApicState{};
+    a.rvi = request.rvi;
+    a.svi = request.svi;
+    for (unsigned w = 0; w < 4; ++w) {
+        a.eoi_exit[w] = request.eoi_exit[w];
+    }
+    vcpu.want_interrupt_window(request.window);
+    // A halted guest wakes for an interrupt handed over: one its priority
+    // lets through and it can take. Halted with interrupts off it stays
+    // halted, however much is pending (Linux's halt and poweroff end so).
+    return request.rvi != 0 ? Outcome::resume() : outcome;
+}
+
+}  // namespace
 
 Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
     if (outcome.action != Action::resume && outcome.action != Action::wait_for_interrupt) {
@@ -48,6 +76,9 @@ Outcome deliver_interrupts(Guest& guest, Vcpu& vcpu, Outcome outcome) {
     }
     if (guest.apic != nullptr) {
         guest.apic->advance(guest.clock.tsc());  // a timer due by now raises its vector
+        if ((guest.apic_virt & abi::apic_virt::interrupt_delivery) != 0) {
+            return request_virtual_interrupts(*guest.apic, vcpu, outcome);
+        }
     }
     const int next = guest.next_interrupt();
     if (next < 0) {

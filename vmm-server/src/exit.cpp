@@ -61,6 +61,14 @@ Outcome dispatch(Guest& guest, Vcpu& vcpu, GuestMemory& memory, std::uint16_t ba
             return handle_wrmsr(guest, vcpu);
         case VmxExit::ept_violation:
             return handle_ept_violation(guest, vcpu, memory);
+        case VmxExit::apic_access:
+            return handle_apic_access(guest, vcpu, memory);
+        case VmxExit::apic_write:
+            return handle_apic_write(guest, vcpu);
+        case VmxExit::virtualized_eoi:
+            return handle_virtualized_eoi(guest, vcpu);
+        case VmxExit::tpr_below_threshold:
+            return handle_tpr_below_threshold(guest, vcpu);
         case VmxExit::xsetbv:
             return handle_xsetbv(guest, vcpu);
         case VmxExit::rdrand:
@@ -105,18 +113,14 @@ Outcome dispatch(Guest& guest, Vcpu& vcpu, GuestMemory& memory, std::uint16_t ba
         case VmxExit::entry_machine_check:
             return Outcome::stop(StopReason::entry_failure, basic);
         // Known, but for features this VMM does not use yet (INVLPG exiting,
-        // APIC virtualization, descriptor-table exiting, task switches,
-        // APs, PML, SPP) or that mean the kernel's EPT is broken.
+        // descriptor-table exiting, task switches, APs, PML, SPP) or that
+        // mean the kernel's EPT is broken.
         case VmxExit::sipi:
         case VmxExit::task_switch:
         case VmxExit::invlpg:
-        case VmxExit::tpr_below_threshold:
-        case VmxExit::apic_access:
-        case VmxExit::virtualized_eoi:
         case VmxExit::gdtr_idtr_access:
         case VmxExit::ldtr_tr_access:
         case VmxExit::ept_misconfiguration:
-        case VmxExit::apic_write:
         case VmxExit::pml_full:
         case VmxExit::spp_event:
             return unhandled(basic);
@@ -183,6 +187,9 @@ std::uint64_t state_needed(std::uint32_t basic_reason) {
     switch (static_cast<abi::VmxExit>(basic_reason)) {
         case abi::VmxExit::cpuid:  // leaf 1 fetches CR4 (OSXSAVE) itself
         case abi::VmxExit::hlt:
+        case abi::VmxExit::apic_write:  // the model's side effects: no guest state
+        case abi::VmxExit::virtualized_eoi:
+        case abi::VmxExit::tpr_below_threshold:
             return every;
         case abi::VmxExit::rdmsr:  // EFER and CR0; the FS and GS bases; KERNEL_GS_BASE
         case abi::VmxExit::wrmsr:

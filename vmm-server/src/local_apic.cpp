@@ -66,6 +66,13 @@ void LocalApic::reset() {
     base_ = pc::local_apic_base | base_bsp | base_enable;
     nmi_pending_ = false;
     power_on_registers();
+    commit();
+}
+
+void LocalApic::commit() {
+    for (std::uint32_t slot = 0; slot < registers_end / 16; ++slot) {
+        applied_[slot] = reg(slot * 16);
+    }
 }
 
 void LocalApic::power_on_registers() {
@@ -133,6 +140,7 @@ void LocalApic::set_cr8(std::uint8_t value) {
     // MOV to CR8 writes TPR bits 7:4 and clears 3:0 (SDM 10.8.6.1).
     at(tpr_reg) = static_cast<std::uint32_t>(value & 0xf) << 4;
     update_ppr();
+    commit();
 }
 
 // --- acceptance, errors, EOI -----------------------------------------------
@@ -196,17 +204,33 @@ void LocalApic::virtualized_eoi(std::uint8_t vector) {
     broadcast_eoi(vector);
 }
 
-LocalApic::InterruptStatus LocalApic::interrupt_status() const {
-    const int irrv = highest(irr_reg);
+LocalApic::VirtualRequest LocalApic::virtual_request(bool interruptible) const {
+    VirtualRequest r{};
     const int isrv = highest(isr_reg);
-    return {static_cast<std::uint8_t>(irrv < 0 ? 0 : irrv), static_cast<std::uint8_t>(isrv < 0 ? 0 : isrv)};
-}
-
-std::uint64_t LocalApic::eoi_exit_bitmap(unsigned word) const {
-    if (word >= 4) {
-        return 0;
+    r.svi = static_cast<std::uint8_t>(isrv < 0 ? 0 : isrv);
+    const int next = next_interrupt();
+    const bool handed = next >= 0 && interruptible;
+    r.rvi = static_cast<std::uint8_t>(handed ? next : 0);
+    r.window = next >= 0 && !interruptible;
+    // Whether a vector stays requested beside the one handed over.
+    bool waiting = false;
+    for (std::uint32_t word = 0; word < 8; ++word) {
+        std::uint32_t bits = reg(irr_reg + word * 16);
+        if (handed && static_cast<std::uint32_t>(next) / 32 == word) {
+            bits &= ~(std::uint32_t{1} << (static_cast<std::uint32_t>(next) % 32));
+        }
+        waiting = waiting || bits != 0;
     }
-    return std::uint64_t{reg(tmr_reg + (2 * word + 1) * 16)} << 32 | reg(tmr_reg + 2 * word * 16);
+    for (unsigned w = 0; w < 4; ++w) {
+        const auto pair = [this, w](std::uint32_t base) {
+            return std::uint64_t{reg(base + (2 * w + 1) * 16)} << 32 | reg(base + 2 * w * 16);
+        };
+        r.eoi_exit[w] = pair(tmr_reg) | (waiting ? pair(isr_reg) : 0);
+    }
+    if (waiting && handed) {
+        r.eoi_exit[r.rvi / 64] |= std::uint64_t{1} << (r.rvi % 64);
+    }
+    return r;
 }
 
 // Does a destination name this APIC (SDM 10.6.2)? Physical: its ID or

@@ -81,6 +81,7 @@ Status LocalApic::write_base(std::uint64_t value) {
         at(ldr_reg) = (id >> 4) << 16 | 1u << (id & 0xf);
     }
     base_ = (base_ & base_bsp) | (value & ~base_bsp);
+    commit();
     return Status::ok;
 }
 
@@ -119,7 +120,29 @@ Outcome LocalApic::write(std::uint64_t offset, unsigned size, std::uint64_t valu
     } else if ((offset & 0xf) == 0 && size >= 4 && a != Access::read_only) {
         write_register(slot, static_cast<std::uint32_t>(value));
     }
+    commit();
     return Outcome::resume();
+}
+
+// --- APIC writes under APIC-register virtualization (SDM Vol. 3C 29.4.3) ---
+
+// The value is in the page already: put back the one before and write it
+// as an emulated access would, so that a read-only register keeps its
+// value, writable bits are masked and the side effects (the timer, SVR's
+// masking, ESR's latch, the IPI) see the old state. An offset no register
+// starts at keeps the value before too.
+void LocalApic::apic_written(std::uint32_t offset) {
+    if (offset >= registers_end) {
+        return;
+    }
+    const std::uint32_t slot = offset & ~std::uint32_t{0xf};
+    const std::uint32_t value = reg(slot);
+    at(slot) = applied_[slot / 16];
+    const Access a = access(slot, x2apic_mode());
+    if ((offset & 0xf) == 0 && (a == Access::read_write || a == Access::write_only)) {
+        write_register(slot, value);
+    }
+    commit();
 }
 
 // --- x2APIC MSRs (SDM 10.12.1.2) ----------------------------------------------
@@ -151,6 +174,7 @@ Status LocalApic::write_x2apic(std::uint32_t msr, std::uint64_t value) {
     if (offset == icr_low_reg) {
         at(icr_high_reg) = static_cast<std::uint32_t>(value >> 32);
         write_register(icr_low_reg, static_cast<std::uint32_t>(value));
+        commit();
         return Status::ok;
     }
     // Bits 63:32 are reserved everywhere else; EOI and ESR take only 0;
@@ -160,6 +184,7 @@ Status LocalApic::write_x2apic(std::uint32_t msr, std::uint64_t value) {
         return Status::invalid_argument;
     }
     write_register(offset, static_cast<std::uint32_t>(value));
+    commit();
     return Status::ok;
 }
 

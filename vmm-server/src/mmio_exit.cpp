@@ -41,8 +41,9 @@ void load_destination(Vcpu& vcpu, const MovInstruction& insn, std::uint64_t valu
     vcpu.set_gpr(insn.reg, next);
 }
 
-Outcome emulate_mmio(Guest& guest, Vcpu& vcpu, const GuestMemory& memory, const EptQualification& q) {
-    const std::uint64_t gpa = vcpu.exit().guest_physical;
+}  // namespace
+
+Outcome emulate_mmio(Guest& guest, Vcpu& vcpu, const GuestMemory& memory, std::uint64_t gpa, bool write) {
     const abi::VcpuState& s = vcpu.state();
     std::uint8_t bytes[x86::max_instruction_length] = {};
     Translation fault{};
@@ -63,7 +64,7 @@ Outcome emulate_mmio(Guest& guest, Vcpu& vcpu, const GuestMemory& memory, const 
     const bool store = insn.kind == MovKind::store_register || insn.kind == MovKind::store_immediate;
     // The decoded instruction must be the access the hardware reported, and
     // lie within one device.
-    if (store != q.write || !guest.mmio.claimed(gpa, insn.memory_size)) {
+    if (store != write || !guest.mmio.claimed(gpa, insn.memory_size)) {
         return refuse_access(guest, vcpu, StopReason::emulation_failure, gpa);
     }
     Outcome outcome = Outcome::resume();
@@ -75,8 +76,6 @@ Outcome emulate_mmio(Guest& guest, Vcpu& vcpu, const GuestMemory& memory, const 
     vcpu.advance(insn.length);
     return outcome;
 }
-
-}  // namespace
 
 Outcome handle_ept_violation(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     const EptQualification q = decode_ept(vcpu.exit().qualification);
@@ -92,7 +91,7 @@ Outcome handle_ept_violation(Guest& guest, Vcpu& vcpu, GuestMemory& memory) {
     if (!guest.mmio.claimed(gpa, 1) || q.fetch || (q.linear_valid && !q.translated_access) || delivering_event) {
         return refuse_access(guest, vcpu, StopReason::unclaimed_access, gpa);
     }
-    return emulate_mmio(guest, vcpu, memory, q);
+    return emulate_mmio(guest, vcpu, memory, gpa, q.write);
 }
 
 Outcome refuse_access(Guest& guest, Vcpu& vcpu, StopReason reason, std::uint64_t code) {

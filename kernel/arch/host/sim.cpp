@@ -15,4 +15,6 @@ Kernel kernel;
 
 namespace septum::arch::virt {
 bool available() { return false; }
+std::uint32_t sim_apic_offered = 0;  // tests set it
+std::uint32_t apic_offered() { return sim_apic_offered; }
 }  // namespace septum::arch::virt

@@ -16,6 +16,8 @@ namespace septum::arch::virt {
 
 struct VcpuArch {
     bool has_run;  // never, here
+    std::uint32_t apic_features;
+    std::uint64_t virtual_apic, apic_access;
 };
 inline constexpr std::uint64_t vcpu_offset = 4096;
 inline constexpr std::uint64_t vcpu_size_limit = 2048;
@@ -25,6 +27,15 @@ bool available();
 inline void created(VcpuArch&, std::uint64_t) {}
 inline void destroyed(const VcpuArch&) {}
 inline void reset(VcpuArch&) {}
+// The APIC virtualization features the simulated CPU offers: none unless
+// a test says otherwise (sim.cpp), so that the decoding is tried both ways.
+std::uint32_t apic_offered();
+inline void set_apic(VcpuArch& v, std::uint32_t features, std::uint64_t virtual_apic, std::uint64_t apic_access) {
+    v.apic_features = features;
+    v.virtual_apic = virtual_apic;
+    v.apic_access = apic_access;
+}
+inline std::uint32_t apic_features(const VcpuArch& v) { return v.apic_features; }
 inline Status prepare(VcpuArch&, std::uint64_t) { return Status::invalid_argument; }
 inline Status load(VcpuArch&, const abi::VcpuState&, std::uint64_t, bool) { return Status::invalid_argument; }
 // Unreachable: prepare refuses every run first.

@@ -33,6 +33,15 @@ inline bool available() { return vmx_active; }
 inline void created(VcpuArch& v, std::uint64_t object) { vmx::created(v, object); }
 inline void destroyed(const VcpuArch& v) { vmx::destroyed(v); }
 
+// The CPU's APIC virtualization (abi::apic_virt): what this processor
+// offers, and a VCPU's features with the physical addresses of its
+// virtual-APIC and APIC-access pages (the caller holds their frames).
+inline std::uint32_t apic_offered() { return vmx::apic_offered(); }
+inline void set_apic(VcpuArch& v, std::uint32_t features, std::uint64_t virtual_apic, std::uint64_t apic_access) {
+    vmx::set_apic(v, features, virtual_apic, apic_access);
+}
+inline std::uint32_t apic_features(const VcpuArch& v) { return v.apic_features; }
+
 // A reconfigured VCPU (a new guest memory) starts afresh: its controls and
 // constant fields are written again before the next entry.
 inline void reset(VcpuArch& v) {

@@ -52,8 +52,81 @@ Status configure(Kernel& k, Vcpu& v, const Configure& c) {
     // fail, and would report a broken derivation tree if they did.
     SEPTUM_TRY(k.authority.copy(*c.memory, v.slots[Vcpu::guest_memory_slot]));
     SEPTUM_TRY(k.authority.copy(*c.page, v.slots[Vcpu::state_page_slot]));
-    arch::virt::reset(v.arch);  // a new guest memory: the hardware's state is written afresh
+    arch::virt::set_apic(v.arch, 0, 0, 0);  // its frames went with the slots
+    arch::virt::reset(v.arch);              // a new guest memory: the hardware's state is written afresh
     return Status::ok;
+}
+
+// --- configure_apic --------------------------------------------------------------
+
+struct ConfigureApic {
+    std::uint32_t features;    // abi::apic_virt, checked
+    caps::Slot* virtual_apic;  // a 4 KiB Frame, readable and writable (with tpr_shadow)
+    caps::Slot* apic_access;   // likewise (with apic_accesses)
+};
+
+// A Frame for the VMCS: 4 KiB, readable and writable.
+Result<caps::Slot*> apic_frame(Kernel& k, const Tcb& caller, std::uint64_t raw_address) {
+    const Result<caps::Slot*> found = caller_capability(k, caller, raw_address);
+    SEPTUM_TRY(found);
+    caps::Slot* frame = found.value();
+    if (frame->cap.kind != ObjectKind::frame_4k) {
+        return Status::wrong_kind;
+    }
+    if (!caps::is_subset(caps::Rights::read | caps::Rights::write, frame->cap.rights)) {
+        return Status::insufficient_rights;
+    }
+    return frame;
+}
+
+Result<ConfigureApic> decode_configure_apic(Kernel& k, const Tcb& caller, const Vcpu& v, const Arguments& a) {
+    if (!a.has(3) || v.slots[Vcpu::state_page_slot].empty()) {
+        return Status::invalid_argument;
+    }
+    const std::uint64_t raw_features = a.raw(2);
+    if (raw_features > abi::apic_virt::all || !abi::apic_virt::valid(static_cast<std::uint32_t>(raw_features)) ||
+        (raw_features & ~std::uint64_t{arch::virt::apic_offered()}) != 0) {
+        return Status::invalid_argument;
+    }
+    ConfigureApic c{static_cast<std::uint32_t>(raw_features), nullptr, nullptr};
+    if ((c.features & abi::apic_virt::tpr_shadow) != 0) {
+        const Result<caps::Slot*> page = apic_frame(k, caller, a.raw(0));
+        SEPTUM_TRY(page);
+        c.virtual_apic = page.value();
+    }
+    if ((c.features & abi::apic_virt::apic_accesses) != 0) {
+        const Result<caps::Slot*> page = apic_frame(k, caller, a.raw(1));
+        SEPTUM_TRY(page);
+        c.apic_access = page.value();
+    }
+    return c;
+}
+
+Status configure_apic(Kernel& k, Tcb& caller, Vcpu& v, const ConfigureApic& c) {
+    for (const Vcpu::SlotIndex i : {Vcpu::virtual_apic_slot, Vcpu::apic_access_slot}) {
+        if (!v.slots[i].empty()) {
+            (void)k.authority.remove(v.slots[i]);
+        }
+    }
+    // Copies of Frames into empty slots, as configure's.
+    if (c.virtual_apic != nullptr) {
+        SEPTUM_TRY(k.authority.copy(*c.virtual_apic, v.slots[Vcpu::virtual_apic_slot]));
+    }
+    if (c.apic_access != nullptr) {
+        SEPTUM_TRY(k.authority.copy(*c.apic_access, v.slots[Vcpu::apic_access_slot]));
+    }
+    arch::virt::set_apic(v.arch, c.features, c.virtual_apic != nullptr ? c.virtual_apic->cap.object : 0,
+                         c.apic_access != nullptr ? c.apic_access->cap.object : 0);
+    set_message_word(caller, 0, arch::virt::apic_offered());
+    set_message_info(caller, abi::MessageInfo{0, 1, 0});
+    return Status::ok;
+}
+
+// Whether the VCPU holds every frame its APIC virtualization names.
+bool holds_apic_frames(const Vcpu& v) {
+    const std::uint32_t f = arch::virt::apic_features(v.arch);
+    return ((f & abi::apic_virt::tpr_shadow) == 0 || !v.slots[Vcpu::virtual_apic_slot].empty()) &&
+           ((f & abi::apic_virt::apic_accesses) == 0 || !v.slots[Vcpu::apic_access_slot].empty());
 }
 
 // --- read_state ----------------------------------------------------------------
@@ -130,7 +203,7 @@ Status wait_halted(Tcb& caller, const VcpuRun& run) {
 Status vcpu_run(Tcb& caller, std::uint64_t object, VcpuRun run) {
     Vcpu& v = vcpu_at(object);
     if (!arch::virt::available() || v.slots[Vcpu::guest_memory_slot].empty() ||
-        v.slots[Vcpu::state_page_slot].empty()) {
+        v.slots[Vcpu::state_page_slot].empty() || !holds_apic_frames(v)) {
         set_message_info(caller, abi::MessageInfo{});
         return Status::invalid_argument;
     }
@@ -181,6 +254,11 @@ Status vcpu_invocation(Kernel& k, Tcb& caller, caps::Slot& slot, abi::Invocation
             const Result<Configure> c = decode_configure(k, caller, a);
             SEPTUM_TRY(c);
             return configure(k, v, c.value());
+        }
+        case abi::Invocation::vcpu_configure_apic: {
+            const Result<ConfigureApic> c = decode_configure_apic(k, caller, v, a);
+            SEPTUM_TRY(c);
+            return configure_apic(k, caller, v, c.value());
         }
         case abi::Invocation::vcpu_run: {
             VcpuRun run{};

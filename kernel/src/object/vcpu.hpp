@@ -20,8 +20,11 @@ struct Tcb;
 
 struct Vcpu {
     // Capabilities the VCPU runs with (derived copies, as a TCB's): its
-    // GuestMemory and its state page.
-    enum SlotIndex : unsigned { guest_memory_slot, state_page_slot, slot_count };
+    // GuestMemory and its state page; with APIC virtualization, the
+    // frames the hardware's VMCS names (vcpu_configure_apic). A run
+    // enters only while it holds every one its configuration uses, so a
+    // revoked frame is never reached through a VMCS again.
+    enum SlotIndex : unsigned { guest_memory_slot, state_page_slot, virtual_apic_slot, apic_access_slot, slot_count };
     caps::Slot slots[slot_count];
     std::uint64_t want_mask;  // of the run in progress
     std::uint64_t deadline;   // of the run in progress (TSC; 0: none)

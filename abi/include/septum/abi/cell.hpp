@@ -23,7 +23,18 @@ enum class CellSlot : std::uint64_t {
     // The root task signals it when the cell's input ring has new bytes.
     // One per VMM: whatever else must wake the VMM signals this one.
     wake = 4,
+    // Linux cells: the frames for the CPU's APIC virtualization
+    // (vcpu_configure_apic), readable and writable: the virtual-APIC page,
+    // mapped at CellInfo::apic_page, and the APIC-access page, mapped in
+    // guest memory at apic_access_address. Empty in other cells.
+    virtual_apic = 5,
+    apic_access = 6,
 };
+
+// Where a Linux cell's APIC-access page is in its guest's memory: the
+// xAPIC's power-on base (SDM Vol. 3A 10.4.5), which the VMM's platform
+// keeps its local APIC at.
+inline constexpr std::uint64_t apic_access_address = 0xfee00000;
 
 inline constexpr std::uint64_t cell_info_magic = 0x4f464e494c4c4543;  // "CELLINFO"
 
@@ -107,6 +118,9 @@ struct CellInfo {
     char command_line[command_line_size];
     std::uint64_t tsc_khz;  // the TSC's rate (BootInfo::tsc_khz): the guest's CPUID leaves 0x15/0x16 show it
     std::uint64_t input;    // where the InputRing is mapped (read-write)
+    // Linux cells: where the virtual-APIC page (CellSlot::virtual_apic) is
+    // mapped (read-write, zeroed); 0 in other cells.
+    std::uint64_t apic_page;
 };
 
 // Labels of the report a VMM sends when its guest has finished: words are

@@ -65,7 +65,13 @@
       "in supply_mask the guest is not entered: the caller waits for either. Needs VT-x.")                           \
     X(vcpu_read_state, 27, "VCPU", "want_mask", "-",                                                                 \
       "Store the parts of the guest state in want_mask into the state page, as an exit would: for a handler "        \
-      "that finds it needs more than its exit brought back. Needs a VCPU that has run.")
+      "that finds it needs more than its exit brought back. Needs a VCPU that has run.")                             \
+    X(vcpu_configure_apic, 28, "VCPU", "virtual_apic_page, apic_access_page, features", "offered",                   \
+      "Turn on the CPU's APIC virtualization features (abi::apic_virt; 0: none) and return those the CPU offers. "   \
+      "With tpr_shadow the VCPU takes the virtual-APIC page (a 4 KiB Frame, readable and writable, that the VMM "    \
+      "maps), with apic_accesses the APIC-access page (likewise; the VMM maps it in guest memory at the xAPIC's "    \
+      "address); other arguments are ignored. Refused for features the CPU lacks or the SDM forbids together. "      \
+      "Needs a configured VCPU; the next run supplies the whole state.")
 
 namespace septum::abi {
 

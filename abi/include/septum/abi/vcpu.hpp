@@ -25,9 +25,15 @@ inline constexpr std::uint64_t interruptibility = 1u << 6;  // interruptibility 
 inline constexpr std::uint64_t injection = 1u << 7;         // an event to inject at entry (supply only)
 inline constexpr std::uint64_t xcr0 = 1u << 8;
 inline constexpr std::uint64_t msrs = 1u << 9;  // GuestMsrs: SYSENTER, PAT, SYSCALL, KERNEL_GS_BASE
-inline constexpr std::uint64_t all = (1u << 10) - 1;
-// Every part a run can store: all but the injection, which is supply-only.
-inline constexpr std::uint64_t stored = all & ~injection;
+// ApicState: the guest interrupt status, EOI-exit bitmap and TPR threshold
+// of the CPU's APIC virtualization (refused unless the VCPU has a
+// virtual-APIC page: vcpu_configure_apic).
+inline constexpr std::uint64_t apic = 1u << 10;
+inline constexpr std::uint64_t all = (1u << 11) - 1;
+// The parts every VCPU has, which a run can store: all but the injection,
+// which is supply-only, and the APIC virtualization's, which only a VCPU
+// with a virtual-APIC page has (then stored | apic).
+inline constexpr std::uint64_t stored = all & ~injection & ~apic;
 }  // namespace vcpu_state
 
 // A request, not state: in a run's supply_mask, this bit asks for an exit
@@ -68,6 +74,50 @@ struct GuestMsrs {
     std::uint64_t kernel_gs_base;
 };
 
+// The CPU's APIC virtualization (SDM Vol. 3C chapter 29), which a VMM
+// asks for with vcpu_configure_apic. Each feature is a VM-execution
+// control; the kernel turns on only what the CPU offers and the SDM
+// allows together (26.2.1.1: see apic_virt::valid).
+namespace apic_virt {
+// Use TPR shadow: CR8 and the TPR live in the VMM's virtual-APIC page.
+inline constexpr std::uint32_t tpr_shadow = 1u << 0;
+// Virtualize APIC accesses: the guest's xAPIC page (the APIC-access
+// page, a Frame the VMM maps in guest memory at the xAPIC's address) is
+// read and written in the virtual-APIC page, or exits (APIC access).
+inline constexpr std::uint32_t apic_accesses = 1u << 1;
+// Virtualize x2APIC mode: the x2APIC MSRs that the other features cover
+// reach the virtual-APIC page without an exit; every other MSR exits.
+inline constexpr std::uint32_t x2apic_mode = 1u << 2;
+// APIC-register virtualization: reads of most registers come from the
+// page; writes land there and exit after (APIC write).
+inline constexpr std::uint32_t register_virtualization = 1u << 3;
+// Virtual-interrupt delivery: the CPU takes interrupts from the page's
+// IRR by the guest interrupt status (RVI) and retires them at EOI.
+inline constexpr std::uint32_t interrupt_delivery = 1u << 4;
+inline constexpr std::uint32_t all = (1u << 5) - 1;
+
+// Combinations the SDM's entry checks allow (Vol. 3C 26.2.1.1): the TPR
+// shadow under every feature that uses the page, and never the x2APIC
+// and xAPIC page virtualizations together.
+constexpr bool valid(std::uint32_t features) {
+    constexpr std::uint32_t need_shadow = x2apic_mode | register_virtualization | interrupt_delivery;
+    return (features & ~all) == 0 && ((features & need_shadow) == 0 || (features & tpr_shadow) != 0) &&
+           (features & (apic_accesses | x2apic_mode)) != (apic_accesses | x2apic_mode);
+}
+}  // namespace apic_virt
+
+// The VMCS fields of APIC virtualization a VMM sets (vcpu_state::apic).
+// The guest interrupt status and the EOI-exit bitmap need
+// virtual-interrupt delivery (0 without it); the TPR threshold (bits 3:0
+// only) matters without it, for the TPR-below-threshold exit.
+struct ApicState {
+    std::uint8_t rvi;  // requesting virtual interrupt: the highest vector in the page's IRR (0: none)
+    std::uint8_t svi;  // servicing virtual interrupt: the highest vector in the page's ISR (0: none)
+    std::uint16_t reserved;
+    std::uint32_t tpr_threshold;
+    std::uint64_t eoi_exit[4];  // bit v of word v / 64: an EOI of vector v exits (virtualized EOI)
+};
+
 struct VcpuState {
     // In the order the kernel pushes them at an exit (r15 first), so that a
     // run can load them straight from the state page.
@@ -86,6 +136,7 @@ struct VcpuState {
     std::uint32_t inject_length;
     std::uint32_t reserved;
     GuestMsrs msrs;
+    ApicState apic;
 };
 
 // What the last exit reported (SDM Vol. 3 24.9), written by every run.

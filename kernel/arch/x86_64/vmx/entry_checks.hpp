@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "apic_state.hpp"
 #include "control_registers.hpp"
 #include "septum/abi/vcpu.hpp"
 #include "septum/caps/status.hpp"
@@ -66,9 +67,11 @@ Status check_rest(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits
 
 // Whether the parts of `s` in `mask` pass the kernel's entry checks;
 // `protected_mode` is CR0.PE as the guest will run (the error-code rule
-// of event injection depends on it). Inline: the short exits supply only
-// registers, whose check is two comparisons.
-inline Status check_state(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode) {
+// of event injection depends on it); `apic` the VCPU's APIC
+// virtualization (abi::apic_virt), which the apic part needs. Inline: the
+// short exits supply only registers, whose check is two comparisons.
+inline Status check_state(const abi::VcpuState& s, std::uint64_t mask, const EntryLimits& limits, bool protected_mode,
+                          std::uint32_t apic = 0) {
     if ((mask & ~abi::vcpu_state::all) != 0) {
         return Status::invalid_argument;
     }
@@ -81,6 +84,9 @@ inline Status check_state(const abi::VcpuState& s, std::uint64_t mask, const Ent
                                    abi::vcpu_state::injection | abi::vcpu_state::msrs;
     if ((mask & rest) != 0) {
         SEPTUM_TRY(detail::check_rest(s, mask, limits, protected_mode));
+    }
+    if ((mask & abi::vcpu_state::apic) != 0) {
+        SEPTUM_TRY(check_apic(s.apic, apic));
     }
     return Status::ok;
 }
@@ -194,9 +200,12 @@ bool write_injection(Vmcs& vmcs, const abi::VcpuState& s) {
 
 // The parts beyond RSP, RIP and RFLAGS (load_state has checked them).
 template <class Vmcs>
-bool load_rest(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s, std::uint64_t mask,
-               std::uint64_t& xcr0) {
+bool load_rest(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s, std::uint64_t mask, std::uint64_t& xcr0,
+               std::uint32_t apic) {
     bool ok = true;
+    if ((mask & abi::vcpu_state::apic) != 0) {
+        ok = write_apic(vmcs, s.apic, apic);
+    }
     if ((mask & abi::vcpu_state::control) != 0) {
         ok = write_control(vmcs, s, limits) && ok;
     }
@@ -234,7 +243,10 @@ bool load_rest(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s, s
 }
 
 template <class Vmcs>
-void store_rest(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
+void store_rest(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask, std::uint32_t apic) {
+    if ((mask & abi::vcpu_state::apic) != 0) {
+        store_apic(vmcs, s.apic, apic);
+    }
     if ((mask & abi::vcpu_state::control) != 0) {
         // What the guest sees: its own bits where the kernel forces them.
         const std::uint64_t m0 = vmcs.read(vmcs::Field::cr0_mask), m4 = vmcs.read(vmcs::Field::cr4_mask);
@@ -280,14 +292,14 @@ void store_rest(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
 // VMM; the VMCS has no field).
 template <class Vmcs>
 Status load_state(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s, std::uint64_t mask,
-                  std::uint64_t& xcr0) {
+                  std::uint64_t& xcr0, std::uint32_t apic = 0) {
     // CR0.PE matters only to an injection's error code: read the VMCS for
     // it only then (the short exits supply no injection).
     const bool injecting = (mask & abi::vcpu_state::injection) != 0;
     const std::uint64_t cr0 = (mask & abi::vcpu_state::control) != 0 ? s.cr0
                               : injecting                            ? vmcs.read(vmcs::Field::guest_cr0)
                                                                      : 0;
-    SEPTUM_TRY(check_state(s, mask, limits, (cr0 & cr0::pe) != 0));
+    SEPTUM_TRY(check_state(s, mask, limits, (cr0 & cr0::pe) != 0, apic));
     // Supplied general registers are loaded straight from the state page at
     // entry (vcpu_run.cpp), not copied here.
     bool ok = true;
@@ -297,7 +309,7 @@ Status load_state(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s
             {{vmcs::Field::guest_rsp, s.rsp}, {vmcs::Field::guest_rip, s.rip}, {vmcs::Field::guest_rflags, s.rflags}});
     }
     if ((mask & ~(abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags)) != 0) {
-        ok = detail::load_rest(vmcs, limits, s, mask, xcr0) && ok;
+        ok = detail::load_rest(vmcs, limits, s, mask, xcr0, apic) && ok;
     }
     return ok ? Status::ok : Status::invalid_argument;
 }
@@ -305,14 +317,14 @@ Status load_state(Vmcs& vmcs, const EntryLimits& limits, const abi::VcpuState& s
 // Reads the parts in `mask` out of `vmcs`, as the guest sees them. The
 // general registers and XCR0 are not in the VMCS; the caller fills them.
 template <class Vmcs>
-void store_state(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask) {
+void store_state(const Vmcs& vmcs, abi::VcpuState& s, std::uint64_t mask, std::uint32_t apic = 0) {
     if ((mask & abi::vcpu_state::rsp_rip_rflags) != 0) {
         s.rsp = vmcs.read(vmcs::Field::guest_rsp);
         s.rip = vmcs.read(vmcs::Field::guest_rip);
         s.rflags = vmcs.read(vmcs::Field::guest_rflags);
     }
     if ((mask & ~(abi::vcpu_state::gprs | abi::vcpu_state::rsp_rip_rflags)) != 0) {
-        detail::store_rest(vmcs, s, mask);
+        detail::store_rest(vmcs, s, mask, apic);
     }
 }
 

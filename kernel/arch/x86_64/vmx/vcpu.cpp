@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "apic_controls.hpp"
 #include "cpu.hpp"
 #include "entry_checks.hpp"
 #include "ept.hpp"
@@ -95,28 +96,74 @@ void switch_msr_areas(Vcpu& v, std::uint64_t guest_efer) {
     v.msr_areas_on = on;
 }
 
+// The MSR bitmaps of x2APIC virtualization, one for each combination of
+// the features that decide it (register virtualization, virtual-interrupt
+// delivery): constant, so shared by every VCPU; the CPU only reads them.
+alignas(4096) std::uint8_t msr_bitmaps[4][msr_bitmap_size];
+bool msr_bitmap_filled[4];
+
+std::uint64_t msr_bitmap(std::uint32_t features) {
+    const unsigned i = ((features & abi::apic_virt::register_virtualization) != 0 ? 1u : 0u) |
+                       ((features & abi::apic_virt::interrupt_delivery) != 0 ? 2u : 0u);
+    if (!msr_bitmap_filled[i]) {
+        fill_msr_bitmap(msr_bitmaps[i], features);
+        msr_bitmap_filled[i] = true;
+    }
+    return image_to_phys(msr_bitmaps[i]);
+}
+
+// The APIC-virtualization fields the controls of v.apic_features use; the
+// VMM's own (TPR threshold, guest interrupt status, EOI-exit bitmap) start
+// at zero and come with its apic part.
+bool write_apic_fields(const Vcpu& v) {
+    namespace av = abi::apic_virt;
+    const std::uint32_t f = v.apic_features;
+    bool ok = true;
+    if ((f & av::tpr_shadow) != 0) {
+        ok = write_all({{Field::virtual_apic_address, v.virtual_apic}, {Field::tpr_threshold, 0}});
+    }
+    if ((f & av::apic_accesses) != 0) {
+        ok = vmwrite(Field::apic_access_address, v.apic_access) && ok;
+    }
+    if ((f & av::x2apic_mode) != 0) {
+        ok = vmwrite(Field::msr_bitmap_address, msr_bitmap(f)) && ok;
+    }
+    if ((f & av::interrupt_delivery) != 0) {
+        ok = write_all({{Field::guest_interrupt_status, 0},
+                        {Field::eoi_exit_bitmap_0, 0},
+                        {Field::eoi_exit_bitmap_1, 0},
+                        {Field::eoi_exit_bitmap_2, 0},
+                        {Field::eoi_exit_bitmap_3, 0}}) &&
+             ok;
+    }
+    return ok;
+}
+
 // Writes the VM-execution controls and constant fields once per VMCS.
 Status initialise(Vcpu& v, std::uint64_t ept_root) {
     read_entry_limits();
     std::uint32_t pin = 0, proc = 0, proc2 = 0, exit = 0;
+    const ApicControls apic = apic_controls(v.apic_features);
     // The host's interrupts and NMIs exit whatever the guest masks, and the
     // preemption timer takes the CPU back at the scheduler's deadline from
     // a guest that never exits even if no host interrupt comes (the
     // in-system check share.beside-spin fails only without both). Without
     // a TPR shadow, MOV to and from CR8 would reach the host's own TPR,
     // which outlives the exit: a guest could mask the host's interrupts
-    // below any priority. Both exit, and the VMM keeps the guest's CR8.
+    // below any priority. Then both exit (apic_controls) and the VMM keeps
+    // the guest's CR8; with one they reach the virtual-APIC page's TPR.
     constexpr std::uint32_t pin_wanted =
         vmcs::pin::external_interrupt_exiting | vmcs::pin::nmi_exiting | vmcs::pin::preemption_timer;
     const bool ok =
         adjust_controls(static_cast<std::uint32_t>(Msr::vmx_pinbased_ctls), pin_wanted, pin) &&
         adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls),
                         vmcs::proc::hlt_exiting | vmcs::proc::unconditional_io_exiting | vmcs::proc::mwait_exiting |
-                            vmcs::proc::monitor_exiting | vmcs::proc::rdpmc_exiting | vmcs::proc::cr8_load_exiting |
-                            vmcs::proc::cr8_store_exiting | vmcs::proc::secondary_controls,
+                            vmcs::proc::monitor_exiting | vmcs::proc::rdpmc_exiting | vmcs::proc::secondary_controls |
+                            apic.proc,
                         proc) &&
-        adjust_controls(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls2),
-                        vmcs::proc2::enable_ept | vmcs::proc2::enable_vpid | vmcs::proc2::unrestricted_guest, proc2) &&
+        adjust_controls(
+            static_cast<std::uint32_t>(Msr::vmx_procbased_ctls2),
+            vmcs::proc2::enable_ept | vmcs::proc2::enable_vpid | vmcs::proc2::unrestricted_guest | apic.proc2, proc2) &&
         adjust_controls(static_cast<std::uint32_t>(Msr::vmx_exit_ctls),
                         vmcs::exit_ctl::host_address_space_64 | vmcs::exit_ctl::ack_interrupt_on_exit |
                             vmcs::exit_ctl::save_efer | vmcs::exit_ctl::load_efer | vmcs::exit_ctl::save_pat |
@@ -130,7 +177,8 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
     v.window_allowed = (control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls)).allowed1 &
                         vmcs::proc::interrupt_window_exiting) != 0;
     v.window = false;
-    // No MSR bitmap: every RDMSR and WRMSR exits. Exceptions stay the
+    // No MSR bitmap but under x2APIC virtualization: every RDMSR and WRMSR
+    // exits but the x2APIC ones it virtualizes. Exceptions stay the
     // guest's own. The MSR areas carry the SYSCALL MSRs and KERNEL_GS_BASE.
     const bool written = write_all({{Field::pin_controls, pin},
                                     {Field::proc_controls, proc},
@@ -148,7 +196,7 @@ Status initialise(Vcpu& v, std::uint64_t ept_root) {
                                     {Field::guest_sysenter_eip, 0},
                                     {Field::guest_pat, abi::x86::pat::power_on}});
     preemption_rate = static_cast<unsigned>(rdmsr(Msr::vmx_misc) & 0x1f);
-    if (!written || !write_constant_host_state(v) || !set_up_msr_areas(v)) {
+    if (!written || !write_apic_fields(v) || !write_constant_host_state(v) || !set_up_msr_areas(v)) {
         return Status::invalid_argument;
     }
     v.initialised = true;
@@ -218,6 +266,20 @@ void load_rare(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask) {
     }
 }
 
+// With the TPR shadow alone, entry requires the threshold at most the
+// virtual TPR's class (SDM Vol. 3C 26.2.1.1), which lives in the VMM's
+// page: checked here as supplied; a VMM that lowers its TPR afterwards
+// gets a failed entry from the CPU, an error of its own run.
+Status check_tpr_threshold(const Vcpu& v, const abi::ApicState& a) {
+    namespace av = abi::apic_virt;
+    if ((v.apic_features & av::tpr_shadow) == 0 ||
+        (v.apic_features & (av::interrupt_delivery | av::apic_accesses)) != 0) {
+        return Status::ok;  // the filter refuses the part without a shadow; the rule does not apply otherwise
+    }
+    const auto* vtpr = phys_to_virt<const volatile std::uint32_t>(v.virtual_apic + 0x80);
+    return vtpr != nullptr && (a.tpr_threshold & 0xf) <= ((*vtpr >> 4) & 0xf) ? Status::ok : Status::invalid_argument;
+}
+
 }  // namespace
 
 void created(Vcpu& v, std::uint64_t object) {
@@ -240,17 +302,38 @@ void destroyed(const Vcpu& v) {
 
 bool make_current(const Vcpu& v) {
     const std::uint64_t region = v.object + vmcs_offset;
+    if (!v.initialised && !v.launched) {
+        // A fresh or reconfigured VMCS starts clear, current or not:
+        // VMLAUNCH next, which a launched VMCS would refuse.
+        if (!vmcs::vmclear(region)) {
+            return false;
+        }
+        current_vmcs = current_vmcs == region ? 0 : current_vmcs;
+    }
     if (current_vmcs == region) {
         return true;
-    }
-    if (!v.initialised && !vmcs::vmclear(region)) {
-        return false;  // a fresh VMCS starts clear: VMLAUNCH next
     }
     if (!vmcs::vmptrld(region)) {
         return false;
     }
     current_vmcs = region;
     return true;
+}
+
+std::uint32_t apic_offered() {
+    if (!is_on()) {
+        return 0;
+    }
+    return vmx::apic_offered(control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls)).allowed1,
+                             control_limits(static_cast<std::uint32_t>(Msr::vmx_procbased_ctls2)).allowed1);
+}
+
+void set_apic(Vcpu& v, std::uint32_t features, std::uint64_t virtual_apic, std::uint64_t apic_access) {
+    v.apic_features = features;
+    v.virtual_apic = virtual_apic;
+    v.apic_access = apic_access;
+    v.initialised = false;
+    v.launched = false;
 }
 
 Status prepare_slow(Vcpu& v, std::uint64_t ept_root) {
@@ -275,7 +358,10 @@ Status load(Vcpu& v, const abi::VcpuState& s, std::uint64_t mask, bool window) {
         return Status::invalid_argument;
     }
     CurrentVmcs vmcs;
-    SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0));  // checks the MSRs too
+    if ((mask & abi::vcpu_state::apic) != 0) {
+        SEPTUM_TRY(check_tpr_threshold(v, s.apic));
+    }
+    SEPTUM_TRY(load_state(vmcs, limits, s, mask, v.xcr0, v.apic_features));  // checks the MSRs too
     if ((mask & abi::vcpu_state::cr2) != 0) {
         v.cr2 = s.cr2;  // any value: the CPU takes any address in CR2
     }
@@ -293,7 +379,7 @@ void store(const Vcpu& v, abi::VcpuState& s, std::uint64_t mask) {
         s.r15 = g.r15;
     }
     const CurrentVmcs vmcs;
-    store_state(vmcs, s, mask);
+    store_state(vmcs, s, mask, v.apic_features);
     if ((mask & abi::vcpu_state::cr2) != 0) {
         s.cr2 = v.cr2;
     }

@@ -35,6 +35,13 @@ struct Vcpu {
     std::uint64_t xcr0;
     std::uint64_t host_cr3;       // HOST_CR3 as last written (0: not yet)
     std::uint32_t proc_controls;  // the primary processor-based controls, without a window request
+    // APIC virtualization (abi::apic_virt), set by set_apic: the features
+    // and the physical addresses of the virtual-APIC page and the
+    // APIC-access page (0 where the features need none). The generic VCPU
+    // holds capabilities to both frames and enters only while it does.
+    std::uint32_t apic_features;
+    std::uint64_t virtual_apic;
+    std::uint64_t apic_access;
     std::uint16_t vpid;
     bool window_allowed;  // the CPU offers interrupt-window exiting
     bool window;          // the VMCS has interrupt-window exiting on
@@ -66,6 +73,14 @@ static_assert(area_msr_count * sizeof(MsrEntry) <= 256, "each MSR area fits its 
 // destroyed one is cleared from the CPU.
 void created(Vcpu& v, std::uint64_t object);
 void destroyed(const Vcpu& v);
+
+// The APIC virtualization features this processor offers (abi::apic_virt;
+// 0 without VMX on).
+std::uint32_t apic_offered();
+// Gives the VCPU its APIC virtualization (features the caller checked
+// against apic_offered and abi::apic_virt::valid): its controls are
+// written afresh before the next entry, as after a reconfiguration.
+void set_apic(Vcpu& v, std::uint32_t features, std::uint64_t virtual_apic, std::uint64_t apic_access);
 
 // The VMCS loaded on this CPU (0: none), and the VCPU entered last
 // (enter() sets it; only the exit, or a failed entry, that follows reads

@@ -19,6 +19,7 @@ enum class Field : std::uint32_t {
     guest_gs_selector = 0x080a,
     guest_ldtr_selector = 0x080c,
     guest_tr_selector = 0x080e,
+    guest_interrupt_status = 0x0810,
     host_es_selector = 0x0c00,
     host_cs_selector = 0x0c02,
     host_ss_selector = 0x0c04,
@@ -27,7 +28,14 @@ enum class Field : std::uint32_t {
     host_gs_selector = 0x0c0a,
     host_tr_selector = 0x0c0c,
     // 64-bit
+    msr_bitmap_address = 0x2004,
+    virtual_apic_address = 0x2012,
+    apic_access_address = 0x2014,
     ept_pointer = 0x201a,
+    eoi_exit_bitmap_0 = 0x201c,
+    eoi_exit_bitmap_1 = 0x201e,
+    eoi_exit_bitmap_2 = 0x2020,
+    eoi_exit_bitmap_3 = 0x2022,
     guest_physical_address = 0x2400,
     exit_msr_store_address = 0x2006,
     exit_msr_load_address = 0x2008,
@@ -50,6 +58,7 @@ enum class Field : std::uint32_t {
     entry_interruption_info = 0x4016,
     entry_exception_error = 0x4018,
     entry_instruction_length = 0x401a,
+    tpr_threshold = 0x401c,
     secondary_controls = 0x401e,
     // 32-bit read-only
     instruction_error = 0x4400,
@@ -138,14 +147,20 @@ inline constexpr std::uint32_t mwait_exiting = 1u << 10;
 inline constexpr std::uint32_t rdpmc_exiting = 1u << 11;
 inline constexpr std::uint32_t cr8_load_exiting = 1u << 19;
 inline constexpr std::uint32_t cr8_store_exiting = 1u << 20;
+inline constexpr std::uint32_t use_tpr_shadow = 1u << 21;
 inline constexpr std::uint32_t unconditional_io_exiting = 1u << 24;
+inline constexpr std::uint32_t use_msr_bitmaps = 1u << 28;
 inline constexpr std::uint32_t monitor_exiting = 1u << 29;
 inline constexpr std::uint32_t secondary_controls = 1u << 31;
 }  // namespace proc
 namespace proc2 {
+inline constexpr std::uint32_t virtualize_apic_accesses = 1u << 0;
 inline constexpr std::uint32_t enable_ept = 1u << 1;
+inline constexpr std::uint32_t virtualize_x2apic_mode = 1u << 4;
 inline constexpr std::uint32_t enable_vpid = 1u << 5;
 inline constexpr std::uint32_t unrestricted_guest = 1u << 7;
+inline constexpr std::uint32_t apic_register_virtualization = 1u << 8;
+inline constexpr std::uint32_t virtual_interrupt_delivery = 1u << 9;
 }  // namespace proc2
 namespace exit_ctl {
 inline constexpr std::uint32_t host_address_space_64 = 1u << 9;

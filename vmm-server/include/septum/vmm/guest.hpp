@@ -67,6 +67,11 @@ public:
     // pending vectors and the TPR below stand in for it. With one, the
     // interrupt calls above, CR8 and the APIC's MSRs go to it.
     LocalApic* apic = nullptr;
+    // The CPU's APIC virtualization the program turned on for it
+    // (abi::apic_virt; 0: every APIC access exits and is emulated). With
+    // virtual-interrupt delivery, interrupts go in by the guest interrupt
+    // status, not by injection.
+    std::uint32_t apic_virt = 0;
     MsrState msrs;
     std::uint8_t tpr = 0;  // CR8 without a local APIC (SDM Vol. 3A 10.8.6.1): priority class 0-15
     // Debug registers as MOV DR last wrote them; power-on values (SDM Vol.

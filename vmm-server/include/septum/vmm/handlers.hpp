@@ -26,6 +26,18 @@ Outcome handle_dr_access(Guest& guest, Vcpu& vcpu);
 Outcome handle_vmcall(Guest& guest, Vcpu& vcpu);
 Outcome handle_exception(Guest& guest, Vcpu& vcpu);
 Outcome handle_triple_fault(Guest& guest, Vcpu& vcpu);
+// The CPU's APIC virtualization (apic_exits.cpp): an access to the
+// APIC-access page it does not virtualize, a write it virtualized whose
+// side effects are the model's, an EOI of a level-triggered vector, the
+// TPR dropping below the threshold.
+Outcome handle_apic_access(Guest& guest, Vcpu& vcpu, GuestMemory& memory);
+Outcome handle_apic_write(Guest& guest, Vcpu& vcpu);
+Outcome handle_virtualized_eoi(Guest& guest, Vcpu& vcpu);
+Outcome handle_tpr_below_threshold(Guest& guest, Vcpu& vcpu);
+
+// Emulates the MOV at the guest's RIP as an access of the MMIO bus at
+// `gpa`, which must be the direction the hardware reported.
+Outcome emulate_mmio(Guest& guest, Vcpu& vcpu, const GuestMemory& memory, std::uint64_t gpa, bool write);
 
 // Lets the highest pending virtual interrupt in when the guest can take
 // it, or asks for an interrupt window; wakes a halted guest. Runs after

@@ -37,6 +37,7 @@ struct alignas(4096) ApicPage {
 class LocalApic final : public Device, public InterruptReceiver {
 public:
     static constexpr std::uint64_t window = 0x1000;
+    static constexpr std::uint32_t registers_end = 0x400;  // no register lies beyond (SDM Table 10-1)
     static constexpr std::uint64_t no_deadline = ~std::uint64_t{0};
     static constexpr std::uint32_t first_x2apic_msr = 0x800;
     static constexpr std::uint32_t last_x2apic_msr = 0x8ff;
@@ -91,19 +92,39 @@ public:
     }
 
     // Under the CPU's virtual-interrupt delivery (SDM Vol. 3C 29.1.2,
-    // 29.2): the guest interrupt status for the VMCS (RVI, the highest
-    // vector requested; SVI, the highest in service; 0 for none), the
-    // EOI-exit bitmap (the vectors whose EOI must exit: the
-    // level-triggered ones, TMR; word w holds vectors 64w to 64w + 63), and
-    // an EOI-induced exit for `vector`, which the CPU already retired from
-    // the page's ISR: what is left is the broadcast.
-    struct InterruptStatus {
-        std::uint8_t rvi;
-        std::uint8_t svi;
+    // 29.2): what the VMCS is handed at an entry, and an EOI-induced exit
+    // for `vector`, which the CPU already retired from the page's ISR:
+    // what is left is the broadcast.
+    //
+    // The CPU is only ever handed an interrupt it can deliver at once: RVI
+    // is the highest vector requested if the priorities let it through and
+    // the guest can take it now (`interruptible`), else 0, with an
+    // interrupt-window exit asked for when only the guest's blocking holds
+    // it back. While more vectors wait, the EOIs of everything in service
+    // and of the vector handed over exit, so no EOI lets the CPU pick up a
+    // further vector while the guest runs with interrupts off. Architecturally
+    // that would be harmless; Bochs 2.7 (InterruptAcknowledge) delivers
+    // such a pending virtual interrupt whatever RFLAGS.IF says when a host
+    // interrupt arrives, which nested the guest's handlers and struck Linux
+    // between SYSCALL and SWAPGS (docs/vmm-server.md, "Local APIC"). The
+    // EOI-exit bitmap also holds the level-triggered vectors (TMR), whose
+    // EOI the I/O APIC waits for; word w holds vectors 64w to 64w + 63.
+    struct VirtualRequest {
+        std::uint8_t rvi;  // 0: none
+        std::uint8_t svi;  // the highest vector in service, 0 for none
+        std::uint64_t eoi_exit[4];
+        bool window;  // exit when the guest can take an interrupt
     };
-    [[nodiscard]] InterruptStatus interrupt_status() const;
-    [[nodiscard]] std::uint64_t eoi_exit_bitmap(unsigned word) const;
+    [[nodiscard]] VirtualRequest virtual_request(bool interruptible) const;
     void virtualized_eoi(std::uint8_t vector);
+    // Under APIC-register virtualization a write the CPU let into the page
+    // exits after it (APIC write, 29.4.3.3): the register at `offset`
+    // holds the guest's value, and the model's side effects follow as for
+    // an emulated write from the value it had before. Without
+    // virtual-interrupt delivery, a TPR the guest lowered below the
+    // threshold (TPR below threshold): the priorities follow.
+    void apic_written(std::uint32_t offset);
+    void tpr_written() { update_ppr(); }
 
     // The timer: the host TSC at which its next interrupt is due
     // (no_deadline when it is stopped, masked or disabled), and the clock
@@ -172,6 +193,9 @@ private:
     void accept(std::uint8_t vector, bool level);
     void error(std::uint32_t bits);
     void power_on_registers();
+    // The registers as the model last set them (applied_), from which an
+    // APIC write takes the value before the guest's.
+    void commit();
 
     // The timer (local_apic_timer.cpp).
     [[nodiscard]] TimerMode timer_mode() const;
@@ -191,6 +215,7 @@ private:
     bool nmi_pending_ = false;
     Timer timer_;
     ApicPage& page_;
+    std::uint32_t applied_[registers_end / 16] = {};  // the first dword of each 16-byte register slot
 };
 
 }  // namespace septum::vmm

@@ -4,12 +4,15 @@
 // policy must agree with it.
 #pragma once
 
+#include <septum/abi/cell.hpp>
+
 #include <cstdint>
 
 namespace septum::vmm::pc {
 
 inline constexpr std::uint8_t bsp_apic_id = 0;
-inline constexpr std::uint32_t local_apic_base = 0xfee00000;
+// Where the root task puts the APIC-access page for APIC virtualization.
+inline constexpr std::uint32_t local_apic_base = abi::apic_access_address;
 // The local APIC model's version (its version register's bits 7:0): an
 // integrated xAPIC, as on every processor since the Pentium 4.
 inline constexpr std::uint8_t local_apic_version = 0x14;

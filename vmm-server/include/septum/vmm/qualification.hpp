@@ -86,4 +86,31 @@ constexpr RandInfo decode_rand(std::uint32_t info) {
     return {(info >> 3) & 0xf, encoded == 0 ? 2u : encoded == 1 ? 4u : 8u};
 }
 
+// APIC-access exits (SDM Vol. 3C 28.2.1, Table 28-6): the page offset,
+// and how the guest accessed it. Only linear data reads and writes are
+// emulated; fetches, page walks and event delivery through the page are
+// not accesses a guest makes to a working APIC.
+enum class ApicAccessType : std::uint8_t {
+    linear_read = 0,
+    linear_write = 1,
+    linear_fetch = 2,
+    linear_event_delivery = 3,
+    physical_event_delivery = 10,
+    physical_fetch_or_walk = 15,
+};
+
+struct ApicAccessQualification {
+    std::uint32_t offset;  // within the page, bits 11:0
+    ApicAccessType type;   // bits 15:12 (other values are reserved)
+};
+
+constexpr ApicAccessQualification decode_apic_access(std::uint64_t q) {
+    return {static_cast<std::uint32_t>(q & 0xfff), static_cast<ApicAccessType>((q >> 12) & 0xf)};
+}
+
+// APIC-write and virtualized-EOI exits (Table 28-1): the page offset of
+// the write (bits 11:0), the vector whose EOI exited (bits 7:0).
+constexpr std::uint32_t apic_write_offset(std::uint64_t q) { return static_cast<std::uint32_t>(q & 0xfff); }
+constexpr std::uint8_t virtualized_eoi_vector(std::uint64_t q) { return static_cast<std::uint8_t>(q & 0xff); }
+
 }  // namespace septum::vmm
